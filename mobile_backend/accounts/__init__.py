@@ -1,0 +1,1 @@
+"""Consumer and staff accounts: sign-up, sign-in, sessions, devices, roles."""

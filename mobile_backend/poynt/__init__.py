@@ -1,0 +1,1 @@
+"""The Poynt Cloud API client: app and merchant auth, tokens, resources."""
