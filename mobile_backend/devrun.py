@@ -55,6 +55,11 @@ def main() -> None:
                 os.killpg(process.pid, signal.SIGKILL)
         raise SystemExit(0)
 
+    # Development signs in with the sandbox's emulator-style Firebase ID
+    # tokens; production never sets this.
+    os.environ.setdefault(
+        "FIREBASE_AUTH_EMULATOR_HOST", f"{sandbox_url.hostname}:{sandbox_url.port}"
+    )
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
 

@@ -53,6 +53,7 @@ def init_logging(app: Flask) -> None:
         handler._mobile_backend = True
         root.addHandler(handler)
     root.setLevel(app.config["LOG_LEVEL"])
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
     @app.before_request
     def _take_request_id():

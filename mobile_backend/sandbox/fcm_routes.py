@@ -60,6 +60,8 @@ def _is_unregistered(target: str) -> bool:
 @bp.post("/v1/projects/<project_id>/messages:send")
 def send_message(project_id: str):
     """Accept a push for one device, topic or condition and record it."""
+    # Limitation: any valid Google token may send for any project; real FCM
+    # answers SENDER_ID_MISMATCH when the project is not the account's.
     _check_google_token()
     body = request.get_json(silent=True)
     if not isinstance(body, dict):

@@ -136,7 +136,7 @@ def now_iso() -> str:
 
 def parse_iso(text: str) -> datetime:
     """Read an ISO 8601 time; a naive one is taken as UTC."""
-    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    moment = datetime.fromisoformat(text.strip())
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)

@@ -103,6 +103,8 @@ def idempotent(view):
         if not request_id:
             return view(*args, **kwargs)
 
+        # Limitation: a replay does not check that the body matches the first
+        # request's, so a reused id with a different body gets the old answer.
         stored = _reserve(request_id, request.path)
         if stored is not None:
             return stored

@@ -182,8 +182,7 @@ def data_dir(tmp_path, sandbox_key_pem):
 @pytest.fixture
 def sandbox(data_dir, app_key):
     """A sandbox app used through Flask's test client, with the app registered."""
-    tmp_path = data_dir
-    app = create_app(str(tmp_path), BASE_URL, FAST_SETTINGS)
+    app = create_app(str(data_dir), BASE_URL, FAST_SETTINGS)
     handle = Sandbox(app, app.test_client(), app_key, BASE_URL)
     assert handle.register_application().status_code == 201
     yield handle
@@ -193,13 +192,12 @@ def sandbox(data_dir, app_key):
 @pytest.fixture
 def live_sandbox(data_dir, app_key):
     """A sandbox served over real HTTP on a free port, in a thread."""
-    tmp_path = data_dir
     holder = {}
     server = make_server(
         "127.0.0.1", 0, lambda env, start: holder["app"](env, start), threaded=True
     )
     base_url = f"http://127.0.0.1:{server.server_port}"
-    app = create_app(str(tmp_path), base_url, FAST_SETTINGS)
+    app = create_app(str(data_dir), base_url, FAST_SETTINGS)
     holder["app"] = app
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

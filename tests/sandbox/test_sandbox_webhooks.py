@@ -6,6 +6,7 @@ import hmac
 import json
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -204,7 +205,9 @@ def test_a_failed_delivery_is_retried_with_the_same_bytes(live_sandbox, receiver
     assert [d["responseStatus"] for d in attempts] == [500, None, 200]
     assert attempts[1]["error"] == "timeout"
     bodies = {body for _, body in receiver.received}
-    signatures = {headers["Poynt-Webhook-Signature"] for headers, _ in receiver.received}
+    signatures = {
+        headers["Poynt-Webhook-Signature"] for headers, _ in receiver.received
+    }
     assert len(bodies) == 1 and len(signatures) == 1
 
 
@@ -231,7 +234,9 @@ def test_a_burst_of_orders_is_all_delivered(live_sandbox, receiver):
     merchant = Merchant(live_sandbox)
     merchant.register_hook(receiver.url)
 
-    orders = [merchant.place_order()["id"] for _ in range(20)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        placed = [pool.submit(merchant.place_order) for _ in range(20)]
+    orders = [future.result()["id"] for future in placed]
 
     live_sandbox.wait_for(lambda: len(receiver.received) == 20, timeout=10)
     delivered = {json.loads(body)["resourceId"] for _, body in receiver.received}
@@ -254,7 +259,9 @@ def test_undelivered_events_are_sent_after_a_restart(sandbox, tmp_path, receiver
         headers=sandbox.bearer(sandbox.app_token()),
     )
     assert hook.status_code == 201
-    merchant = sandbox.bearer(sandbox.merchant_tokens(COFFEE_BUSINESS_ID)["accessToken"])
+    merchant = sandbox.bearer(
+        sandbox.merchant_tokens(COFFEE_BUSINESS_ID)["accessToken"]
+    )
     sandbox.client.post(
         f"/businesses/{COFFEE_BUSINESS_ID}/orders", json=ORDER, headers=merchant
     )

@@ -70,9 +70,7 @@ def send_url(live_sandbox) -> str:
 
 
 def pushes(live_sandbox, **query) -> list:
-    return live_sandbox.client.get("/sandbox/pushes", query_string=query).json[
-        "pushes"
-    ]
+    return live_sandbox.client.get("/sandbox/pushes", query_string=query).json["pushes"]
 
 
 def test_google_auth_gets_a_token_and_sends(live_sandbox, session):
@@ -168,9 +166,7 @@ def test_sending_needs_a_google_token(live_sandbox):
 def test_a_jwt_from_an_unknown_key_gets_no_token(live_sandbox, account):
     stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     forged = {**account, "private_key": live_sandbox.private_pem(stranger)}
-    creds = service_account.Credentials.from_service_account_info(
-        forged, scopes=SCOPES
-    )
+    creds = service_account.Credentials.from_service_account_info(forged, scopes=SCOPES)
 
     answer = AuthorizedSession(creds)
     with pytest.raises(Exception, match="invalid_grant"):

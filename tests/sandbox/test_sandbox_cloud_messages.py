@@ -69,7 +69,9 @@ def test_limits_are_inclusive(sandbox, app_auth):
 def test_cloud_messages_need_an_app_token_for_an_authorizing_business(
     sandbox, app_auth
 ):
-    merchant = sandbox.bearer(sandbox.merchant_tokens(COFFEE_BUSINESS_ID)["accessToken"])
+    merchant = sandbox.bearer(
+        sandbox.merchant_tokens(COFFEE_BUSINESS_ID)["accessToken"]
+    )
     other = {**MESSAGE, "businessId": BAKERY_BUSINESS_ID}
 
     by_merchant = sandbox.client.post("/cloudMessages", json=MESSAGE, headers=merchant)
