@@ -91,7 +91,9 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.1):
         time.sleep(interval)
 
 
-def connect_merchant(business_id: str, decision: str = "allow"):
+def connect_merchant(
+    business_id: str, decision: str = "allow", tamper=None, follow: bool = True
+):
     """Walk the merchant's browser through connect, consent and callback.
 
     Answers the callback's response (the page the merchant sees).
@@ -118,6 +120,10 @@ def connect_merchant(business_id: str, decision: str = "allow"):
     assert answer.status_code == 302, answer.text
     callback = answer.headers["Location"]
     assert callback.startswith(API_URL + "/merchants/connect/callback?")
+    if tamper:
+        callback = tamper(callback)
+    if not follow:
+        return browser, callback
     response = browser.get(callback, allow_redirects=False)
     response.callback_url = callback
     response.browser = browser

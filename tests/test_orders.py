@@ -1,0 +1,277 @@
+"""Placing orders: validation, idempotency, relay retries, cancel, privacy."""
+
+import threading
+import uuid
+
+import pytest
+from support import wait_for
+
+from mobile_backend.extensions import db
+from mobile_backend.orders.models import Order
+from mobile_backend.push.models import Push
+from mobile_backend.webhooks.models import WebhookEvent
+
+
+@pytest.fixture
+def consumer(api, stack, coffee):
+    client, _session = api.register()
+    return client
+
+
+def _orders_url(coffee):
+    return f"/v1/stores/{coffee.COFFEE_STORE_ID}/orders"
+
+
+def _key():
+    return {"Idempotency-Key": str(uuid.uuid4())}
+
+
+def _one_latte(coffee, quantity=1, note=None):
+    return {
+        "items": [{"productId": coffee.LATTE_ID, "quantity": quantity}],
+        "note": note,
+    }
+
+
+def _order_count(app, user_id=None):
+    with app.app_context():
+        query = db.session.query(Order)
+        if user_id:
+            query = query.filter_by(user_id=user_id)
+        return query.count()
+
+
+def _poynt_id(app, order_id):
+    with app.app_context():
+        return db.session.get(Order, order_id).poynt_order_id
+
+
+def _held(sandbox, coffee, poynt_id):
+    orders = sandbox.get(f"/sandbox/businesses/{coffee.COFFEE_BUSINESS_ID}/orders")
+    return [o for o in orders.json()["orders"] if o["id"] == poynt_id]
+
+
+def _status(client, order_id, expected):
+    def check():
+        order = client.get(f"/v1/orders/{order_id}").json()
+        return order if order["status"] == expected else None
+
+    return check
+
+
+@pytest.mark.parametrize("quantity", [0, 100, -1])
+def test_a_quantity_outside_1_to_99_is_invalid(consumer, coffee, app, quantity):
+    before = _order_count(app)
+    response = consumer.post(
+        _orders_url(coffee), json=_one_latte(coffee, quantity), headers=_key()
+    )
+    assert response.status_code == 422
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert "items.0.quantity" in response.json()["errors"]
+    assert _order_count(app) == before
+
+
+def test_an_unknown_product_is_named_in_the_error(consumer, coffee, app):
+    before = _order_count(app)
+    body = {
+        "items": [
+            {"productId": coffee.LATTE_ID, "quantity": 1},
+            {"productId": "no-such-product", "quantity": 1},
+        ]
+    }
+    response = consumer.post(_orders_url(coffee), json=body, headers=_key())
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["items.1.productId"]
+    assert _order_count(app) == before
+
+
+def test_an_unavailable_product_cannot_be_ordered(consumer, coffee):
+    body = {"items": [{"productId": coffee.PUMPKIN_LATTE_ID, "quantity": 1}]}
+    response = consumer.post(_orders_url(coffee), json=body, headers=_key())
+    assert response.status_code == 422
+    assert "items.0.productId" in response.json()["errors"]
+
+
+def test_an_order_needs_an_idempotency_key(consumer, coffee, app):
+    before = _order_count(app)
+    response = consumer.post(_orders_url(coffee), json=_one_latte(coffee))
+    assert response.status_code == 400
+    assert "Idempotency-Key" in response.json()["errors"]
+    assert _order_count(app) == before
+
+
+def test_an_unknown_store_is_not_found(consumer):
+    response = consumer.post(
+        "/v1/stores/nowhere/orders",
+        json={"items": [{"productId": "x", "quantity": 1}]},
+        headers=_key(),
+    )
+    assert response.status_code == 404
+
+
+def test_a_reused_key_with_another_body_is_refused(consumer, coffee):
+    key = _key()
+    first = consumer.post(_orders_url(coffee), json=_one_latte(coffee), headers=key)
+    assert first.status_code == 201
+    other = consumer.post(_orders_url(coffee), json=_one_latte(coffee, 2), headers=key)
+    assert other.status_code == 422
+    assert "Idempotency-Key" in other.json()["errors"]
+    mine = consumer.get("/v1/orders").json()["items"]
+    assert [order["id"] for order in mine] == [first.json()["id"]]
+
+
+def test_another_users_order_is_not_found(consumer, api, coffee):
+    placed = consumer.post(_orders_url(coffee), json=_one_latte(coffee), headers=_key())
+    stranger, _ = api.register()
+    order_id = placed.json()["id"]
+    assert stranger.get(f"/v1/orders/{order_id}").status_code == 404
+    assert stranger.post(f"/v1/orders/{order_id}/cancel").status_code == 404
+    assert stranger.get("/v1/orders").json()["items"] == []
+
+
+def test_the_same_key_from_several_clients_at_once_makes_one_order(
+    consumer, coffee, app, sandbox
+):
+    key = _key()
+    answers = []
+
+    def place():
+        answers.append(
+            consumer.post(_orders_url(coffee), json=_one_latte(coffee), headers=key)
+        )
+
+    threads = [threading.Thread(target=place) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(a.status_code for a in answers).count(201) == 1
+    assert {a.status_code for a in answers} <= {200, 201}
+    assert len({a.json()["id"] for a in answers}) == 1
+    order_id = answers[0].json()["id"]
+    wait_for(_status(consumer, order_id, "received"))
+    assert len(_held(sandbox, coffee, _poynt_id(app, order_id))) == 1
+
+
+def test_a_lost_answer_from_poynt_does_not_put_two_orders_on_the_terminal(
+    consumer, coffee, app, sandbox
+):
+    # Poynt stores the order, then the answer is lost: the relay retries,
+    # and meanwhile the ORDER_OPENED webhook may arrive before it.
+    fault = sandbox.post(
+        "/sandbox/faults",
+        json={
+            "method": "POST",
+            "path": f"^/businesses/{coffee.COFFEE_BUSINESS_ID}/orders$",
+            "status": 503,
+            "count": 1,
+            "after": True,
+        },
+    )
+    assert fault.status_code == 201
+    try:
+        placed = consumer.post(
+            _orders_url(coffee), json=_one_latte(coffee), headers=_key()
+        )
+        assert placed.status_code == 201
+        order_id = placed.json()["id"]
+        wait_for(_status(consumer, order_id, "received"), timeout=15)
+    finally:
+        sandbox.delete("/sandbox/faults")
+    assert len(_held(sandbox, coffee, _poynt_id(app, order_id))) == 1
+
+
+def test_a_relay_that_poynt_refuses_fails_and_support_can_retry(
+    consumer, coffee, app, sandbox, api
+):
+    sandbox.post(
+        "/sandbox/faults",
+        json={
+            "method": "POST",
+            "path": f"^/businesses/{coffee.COFFEE_BUSINESS_ID}/orders$",
+            "status": 400,
+            "count": 1,
+        },
+    )
+    try:
+        placed = consumer.post(
+            _orders_url(coffee), json=_one_latte(coffee), headers=_key()
+        )
+        order_id = placed.json()["id"]
+        wait_for(_status(consumer, order_id, "failed"))
+    finally:
+        sandbox.delete("/sandbox/faults")
+
+    from mobile_backend.accounts.models import User
+
+    support, session = api.register()
+    with app.app_context():
+        db.session.get(User, session["user"]["id"]).role = "support"
+        db.session.commit()
+    retried = support.post(f"/v1/admin/orders/{order_id}/retry")
+    assert retried.status_code == 202, retried.text
+    wait_for(_status(consumer, order_id, "received"))
+    again = support.post(f"/v1/admin/orders/{order_id}/retry")
+    assert again.status_code == 409
+
+
+def test_a_consumer_cancels_until_the_store_has_prepared_it(
+    consumer, coffee, app, sandbox
+):
+    placed = consumer.post(_orders_url(coffee), json=_one_latte(coffee), headers=_key())
+    order_id = placed.json()["id"]
+    wait_for(_status(consumer, order_id, "received"))
+    cancelled = consumer.post(f"/v1/orders/{order_id}/cancel")
+    assert cancelled.status_code == 200
+    assert cancelled.json()["status"] == "cancelled"
+    held = _held(sandbox, coffee, _poynt_id(app, order_id))[0]
+    assert held["statuses"]["status"] == "CANCELLED"
+    assert consumer.post(f"/v1/orders/{order_id}/cancel").status_code == 200
+
+    second = consumer.post(_orders_url(coffee), json=_one_latte(coffee), headers=_key())
+    second_id = second.json()["id"]
+    wait_for(_status(consumer, second_id, "received"))
+    poynt_id = _poynt_id(app, second_id)
+    sandbox.post(
+        f"/sandbox/businesses/{coffee.COFFEE_BUSINESS_ID}/orders/{poynt_id}/fulfil"
+    )
+    wait_for(_status(consumer, second_id, "ready"))
+    too_late = consumer.post(f"/v1/orders/{second_id}/cancel")
+    assert too_late.status_code == 409
+    assert consumer.get(f"/v1/orders/{second_id}").json()["status"] == "ready"
+
+
+def test_a_redelivered_webhook_is_processed_once(consumer, coffee, app, sandbox):
+    device_token = f"fcm-{uuid.uuid4()}"
+    consumer.post("/v1/me/devices", json={"token": device_token, "platform": "ios"})
+    placed = consumer.post(_orders_url(coffee), json=_one_latte(coffee), headers=_key())
+    order_id = placed.json()["id"]
+    wait_for(_status(consumer, order_id, "received"))
+    poynt_id = _poynt_id(app, order_id)
+    sandbox.post(
+        f"/sandbox/businesses/{coffee.COFFEE_BUSINESS_ID}/orders/{poynt_id}/fulfil"
+    )
+    wait_for(_status(consumer, order_id, "ready"))
+
+    def fulfil_event():
+        deliveries = sandbox.get("/sandbox/webhook-deliveries").json()["deliveries"]
+        return [
+            d
+            for d in deliveries
+            if d["resourceId"] == poynt_id and d["eventType"] == "ORDER_UPDATED"
+        ]
+
+    event_id = wait_for(fulfil_event)[0]["eventId"]
+    assert sandbox.post(f"/sandbox/webhook-deliveries/{event_id}/redeliver").ok
+    wait_for(lambda: len(fulfil_event()) >= 2)
+    assert all(d["responseStatus"] == 200 for d in fulfil_event())
+
+    with app.app_context():
+        event = db.session.get(WebhookEvent, event_id)
+        assert event.state == "processed"
+        assert event.attempts == 1
+        ready_pushes = (
+            db.session.query(Push).filter_by(order_id=order_id, status="ready").count()
+        )
+    assert ready_pushes == 1
