@@ -27,7 +27,9 @@ demo: $(STAMP)
 	$(PY) scripts/demo.py
 
 ## The Postman collection, run with newman against a running `make run`.
-newman:
+newman: $(STAMP)
+	$(VENV)/bin/flask --app wsgi create-user --email support@example.com \
+		--password 'support-pass-123' --role support --name Support
 	npx --yes newman@6 run postman/mobile-backend.postman_collection.json \
 		-e postman/local.postman_environment.json
 

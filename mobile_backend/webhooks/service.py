@@ -156,6 +156,9 @@ def process(event_id: str) -> float | None:
     if order is None:
         # The relay may not have recorded it yet: keep the event and look again.
         return _retry_later(event, "no order of ours matches yet", "unmatched")
+    if event.event_type == "ORDER_OPENED" and order.status != "submitted":
+        # The relay already saw it open; asking Poynt again would tell nothing.
+        return _done(event)
     try:
         orders.sync_from_poynt(order)
     except PoyntNotFound as error:

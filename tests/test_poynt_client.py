@@ -1,0 +1,139 @@
+"""Poynt token upkeep and call economy, counted in the sandbox's request log."""
+
+import threading
+import uuid
+from datetime import timedelta
+
+from support import connect_merchant, wait_for
+
+from mobile_backend.extensions import db
+from mobile_backend.merchants.models import Business
+from mobile_backend.models import utcnow
+from mobile_backend.poynt.client import BusinessClient, _cipher
+from mobile_backend.poynt.models import PoyntToken
+
+
+def _log(sandbox):
+    return sandbox.get("/sandbox/requests?limit=1000").json()["requests"]
+
+
+def _calls_since(sandbox, seen: int):
+    requests = _log(sandbox)
+    return requests[: len(requests) - seen]
+
+
+def _token_calls(calls):
+    return [c for c in calls if c["path"] == "/token"]
+
+
+def _expire_soon(app, business_id):
+    with app.app_context():
+        row = db.session.get(PoyntToken, business_id)
+        row.expires_at = utcnow() + timedelta(seconds=5)
+        db.session.commit()
+
+
+def test_an_order_costs_one_poynt_call_once_the_customer_exists(api, coffee, sandbox):
+    consumer, _ = api.register()
+    body = {"items": [{"productId": coffee.ESPRESSO_ID, "quantity": 1}]}
+    url = f"/v1/stores/{coffee.COFFEE_STORE_ID}/orders"
+
+    def place_and_wait():
+        order = consumer.post(
+            url, json=body, headers={"Idempotency-Key": str(uuid.uuid4())}
+        ).json()
+        wait_for(
+            lambda: (
+                consumer.get(f"/v1/orders/{order['id']}").json()["status"] == "received"
+            )
+        )
+
+    seen = len(_log(sandbox))
+    place_and_wait()
+    first = _writes(_calls_since(sandbox, seen))
+    assert sorted(c["path"].rsplit("/", 1)[-1] for c in first) == [
+        "customers",
+        "orders",
+    ]
+
+    seen = len(_log(sandbox))
+    place_and_wait()
+    second = _calls_since(sandbox, seen)
+    assert [c["path"].rsplit("/", 1)[-1] for c in _writes(second)] == ["orders"]
+    assert _token_calls(second) == []
+    # Only an ORDER_OPENED webhook that beats the relay reads the order back.
+    assert len(second) <= 2
+    assert all(c["apiVersion"] == "1.2" and c["poyntRequestId"] for c in second)
+
+
+def _writes(calls):
+    return [c for c in calls if c["method"] == "POST" and c["path"] != "/token"]
+
+
+def test_a_token_near_expiry_is_refreshed_once_for_many_callers(app, coffee, sandbox):
+    _expire_soon(app, coffee.COFFEE_BUSINESS_ID)
+    seen = len(_log(sandbox))
+    errors = []
+
+    def call():
+        try:
+            with app.app_context():
+                BusinessClient(coffee.COFFEE_BUSINESS_ID).get_business()
+        except Exception as error:  # noqa: BLE001 - collected for the assert
+            errors.append(error)
+
+    threads = [threading.Thread(target=call) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert len(_token_calls(_calls_since(sandbox, seen))) == 1
+    with app.app_context():
+        row = db.session.get(PoyntToken, coffee.COFFEE_BUSINESS_ID)
+        assert row.expires_at > utcnow() + timedelta(hours=1)
+        assert row.refreshing_until is None
+
+
+def test_a_refused_token_is_refreshed_once_and_the_call_retried(app, coffee, sandbox):
+    with app.app_context():
+        row = db.session.get(PoyntToken, coffee.COFFEE_BUSINESS_ID)
+        row.access_token = _cipher().encrypt(b"not-a-poynt-token").decode()
+        db.session.commit()
+    seen = len(_log(sandbox))
+    with app.app_context():
+        business = BusinessClient(coffee.COFFEE_BUSINESS_ID).get_business()
+    assert business["id"] == coffee.COFFEE_BUSINESS_ID
+    calls = _calls_since(sandbox, seen)
+    assert [c["status"] for c in reversed(calls)] == [401, 200, 200]
+    assert len(_token_calls(calls)) == 1
+
+
+def test_a_revoked_refresh_token_marks_the_business_disconnected(
+    app, coffee, sandbox, api
+):
+    _expire_soon(app, coffee.COFFEE_BUSINESS_ID)
+    sandbox.post(
+        "/sandbox/faults",
+        json={"method": "POST", "path": "^/token$", "status": 400, "count": 1},
+    )
+    try:
+        with app.app_context():
+            try:
+                BusinessClient(coffee.COFFEE_BUSINESS_ID).get_business()
+            except Exception as error:  # noqa: BLE001
+                failure = error
+        assert type(failure).__name__ == "PoyntRequestError"
+        with app.app_context():
+            business = db.session.get(Business, coffee.COFFEE_BUSINESS_ID)
+            assert business.status == "disconnected"
+            assert business.last_error
+        consumer, _ = api.register()
+        stores = consumer.get("/v1/stores").json()["items"]
+        assert coffee.COFFEE_STORE_ID not in [s["id"] for s in stores]
+    finally:
+        sandbox.delete("/sandbox/faults")
+        assert connect_merchant(coffee.COFFEE_BUSINESS_ID).status_code == 200
+    with app.app_context():
+        assert db.session.get(Business, coffee.COFFEE_BUSINESS_ID).status == "connected"
