@@ -6,6 +6,7 @@ from support import API_URL, connect_merchant
 
 from mobile_backend.extensions import db
 from mobile_backend.merchants.models import Business, Store, Terminal
+from mobile_backend.poynt.client import BusinessClient
 from mobile_backend.poynt.models import PoyntToken
 
 
@@ -27,8 +28,10 @@ def test_a_connected_merchant_has_stores_terminals_tokens_and_a_hook(
         token = db.session.get(PoyntToken, business.id)
         # Stored encrypted, never as the bearer string itself.
         assert not token.access_token.startswith("ey")
-    hooks = sandbox.get("/sandbox/requests?limit=500").json()["requests"]
-    assert any(r["path"] == "/hooks" and r["method"] == "POST" for r in hooks)
+        hooks = BusinessClient(business.id).list_hooks()
+    assert [hook["id"] for hook in hooks] == [business.hook_id]
+    assert hooks[0]["deliveryUrl"] == API_URL + "/webhooks/poynt"
+    assert set(hooks[0]["eventTypes"]) >= {"ORDER_UPDATED", "ORDER_COMPLETED"}
 
 
 def test_denied_consent_shows_why_and_stores_nothing(app, stack):
