@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -15,6 +15,7 @@ class Business(db.Model):
     """A merchant's Poynt business that connected our app; id is Poynt's."""
 
     __tablename__ = "businesses"
+    __table_args__ = (Index("ix_businesses_created", "created_at", "id"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -37,6 +38,7 @@ class Business(db.Model):
 
 class Store(db.Model):
     __tablename__ = "stores"
+    __table_args__ = (Index("ix_stores_created", "created_at", "id"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     business_id: Mapped[str] = mapped_column(

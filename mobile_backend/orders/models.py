@@ -33,16 +33,18 @@ class Order(db.Model):
     __tablename__ = "orders"
     __table_args__ = (
         UniqueConstraint("user_id", "idempotency_key", name="uq_orders_idempotency"),
-        Index("ix_orders_user_created", "user_id", "created_at"),
-        Index("ix_orders_status_created", "status", "created_at"),
+        # Lists page by (created_at, id): each index ends with both.
+        Index("ix_orders_user_created", "user_id", "created_at", "id"),
+        Index("ix_orders_status_created", "status", "created_at", "id"),
+        Index("ix_orders_store_created", "store_id", "created_at", "id"),
+        Index("ix_orders_created", "created_at", "id"),
         Index("ix_orders_relay_due", "status", "next_attempt_at"),
-        Index("ix_orders_created", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id"), index=True)
-    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"), index=True)
+    store_id: Mapped[str] = mapped_column(ForeignKey("stores.id"))
     # Chosen by us before the relay, so a retried create cannot make a second
     # order and a webhook can be matched even before the relay returns.
     poynt_order_id: Mapped[str] = mapped_column(String(36), unique=True, default=new_id)

@@ -1,17 +1,18 @@
 """initial schema
 
-Revision ID: 0e82c5ead494
+Revision ID: 3163c9979889
 Revises: 
-Create Date: 2026-12-03 17:17:11.053678
+Create Date: 2026-12-03 17:31:26.550295
 
 """
 from alembic import op
 import sqlalchemy as sa
+
 import mobile_backend.models
 
 
 # revision identifiers, used by Alembic.
-revision = '0e82c5ead494'
+revision = '3163c9979889'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -32,6 +33,9 @@ def upgrade():
     sa.Column('updated_at', mobile_backend.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
+    with op.batch_alter_table('businesses', schema=None) as batch_op:
+        batch_op.create_index('ix_businesses_created', ['created_at', 'id'], unique=False)
+
     op.create_table('connect_attempts',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('browser_hash', sa.String(length=64), nullable=False),
@@ -152,6 +156,7 @@ def upgrade():
     )
     with op.batch_alter_table('stores', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_stores_business_id'), ['business_id'], unique=False)
+        batch_op.create_index('ix_stores_created', ['created_at', 'id'], unique=False)
 
     op.create_table('orders',
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -182,11 +187,11 @@ def upgrade():
     )
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_orders_business_id'), ['business_id'], unique=False)
-        batch_op.create_index('ix_orders_created', ['created_at'], unique=False)
+        batch_op.create_index('ix_orders_created', ['created_at', 'id'], unique=False)
         batch_op.create_index('ix_orders_relay_due', ['status', 'next_attempt_at'], unique=False)
-        batch_op.create_index('ix_orders_status_created', ['status', 'created_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_orders_store_id'), ['store_id'], unique=False)
-        batch_op.create_index('ix_orders_user_created', ['user_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_orders_status_created', ['status', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_orders_store_created', ['store_id', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_orders_user_created', ['user_id', 'created_at', 'id'], unique=False)
 
     op.create_table('terminals',
     sa.Column('id', sa.String(length=100), nullable=False),
@@ -239,7 +244,7 @@ def downgrade():
     op.drop_table('terminals')
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.drop_index('ix_orders_user_created')
-        batch_op.drop_index(batch_op.f('ix_orders_store_id'))
+        batch_op.drop_index('ix_orders_store_created')
         batch_op.drop_index('ix_orders_status_created')
         batch_op.drop_index('ix_orders_relay_due')
         batch_op.drop_index('ix_orders_created')
@@ -247,6 +252,7 @@ def downgrade():
 
     op.drop_table('orders')
     with op.batch_alter_table('stores', schema=None) as batch_op:
+        batch_op.drop_index('ix_stores_created')
         batch_op.drop_index(batch_op.f('ix_stores_business_id'))
 
     op.drop_table('stores')
@@ -269,5 +275,8 @@ def downgrade():
     op.drop_table('users')
     op.drop_table('poynt_tokens')
     op.drop_table('connect_attempts')
+    with op.batch_alter_table('businesses', schema=None) as batch_op:
+        batch_op.drop_index('ix_businesses_created')
+
     op.drop_table('businesses')
     # ### end Alembic commands ###
