@@ -157,15 +157,16 @@ def test_the_same_key_from_several_clients_at_once_makes_one_order(
 def test_a_lost_answer_from_poynt_does_not_put_two_orders_on_the_terminal(
     consumer, coffee, app, sandbox
 ):
-    # Poynt stores the order, then the answer is lost: the relay retries,
-    # and meanwhile the ORDER_OPENED webhook may arrive before it.
+    # Poynt stores the order, then every answer to the relay (and to its
+    # retries) is lost. The ORDER_OPENED webhook arrives before the relay has
+    # recorded anything, and is what moves the order to `received`.
     fault = sandbox.post(
         "/sandbox/faults",
         json={
             "method": "POST",
             "path": f"^/businesses/{coffee.COFFEE_BUSINESS_ID}/orders$",
             "status": 503,
-            "count": 1,
+            "count": 3,
             "after": True,
         },
     )
@@ -175,6 +176,36 @@ def test_a_lost_answer_from_poynt_does_not_put_two_orders_on_the_terminal(
             _orders_url(coffee), json=_one_latte(coffee), headers=_key()
         )
         assert placed.status_code == 201
+        order_id = placed.json()["id"]
+        wait_for(_status(consumer, order_id, "received"), timeout=15)
+    finally:
+        sandbox.delete("/sandbox/faults")
+    with app.app_context():
+        order = db.session.get(Order, order_id)
+        assert order.last_error and "503" in order.last_error
+        poynt_id = order.poynt_order_id
+    assert len(_held(sandbox, coffee, poynt_id)) == 1
+
+
+def test_a_relay_retry_after_a_lost_answer_makes_no_second_order(
+    consumer, coffee, app, sandbox
+):
+    # One lost answer: the transport's own retry repeats the Poynt-Request-Id
+    # and gets the first answer back instead of a second order.
+    sandbox.post(
+        "/sandbox/faults",
+        json={
+            "method": "POST",
+            "path": f"^/businesses/{coffee.COFFEE_BUSINESS_ID}/orders$",
+            "status": 503,
+            "count": 1,
+            "after": True,
+        },
+    )
+    try:
+        placed = consumer.post(
+            _orders_url(coffee), json=_one_latte(coffee), headers=_key()
+        )
         order_id = placed.json()["id"]
         wait_for(_status(consumer, order_id, "received"), timeout=15)
     finally:
