@@ -306,3 +306,21 @@ def test_a_redelivered_webhook_is_processed_once(consumer, coffee, app, sandbox)
             db.session.query(Push).filter_by(order_id=order_id, status="ready").count()
         )
     assert ready_pushes == 1
+
+
+def test_a_deleted_account_leaves_its_orders_without_personal_text(
+    consumer, coffee, app
+):
+    body = {
+        "items": [{"productId": coffee.LATTE_ID, "quantity": 1, "note": "for Ada"}],
+        "note": "call me at 555-1234",
+    }
+    order_id = consumer.post(_orders_url(coffee), json=body, headers=_key()).json()[
+        "id"
+    ]
+    assert consumer.delete("/v1/me").status_code == 204
+    with app.app_context():
+        order = db.session.get(Order, order_id)
+        assert order.note is None
+        assert [line["note"] for line in order.items] == [None]
+        assert order.total > 0

@@ -192,7 +192,12 @@ def _user_for_firebase(identity: firebase.FirebaseIdentity) -> User:
         return user
 
     same_email = _user_by_email(identity.email) if identity.email else None
-    linkable = same_email is not None and same_email.firebase_uid is None
+    # Staff accounts are never taken over by a Google or Apple sign-in.
+    linkable = (
+        same_email is not None
+        and same_email.firebase_uid is None
+        and not same_email.is_staff
+    )
     if linkable and identity.email_verified:
         same_email.firebase_uid = identity.uid
         log.info("firebase sign-in linked", extra={"user_id": same_email.id})
@@ -346,6 +351,9 @@ def update_profile(user: User, name: str | None = None) -> User:
 
 def erase_account(user: User) -> None:
     """Forget who the user is; the row stays so their orders keep a reference."""
+    from ..orders.service import anonymise_orders_of
+
+    anonymise_orders_of(user.id)
     db.session.execute(delete(Device).where(Device.user_id == user.id))
     db.session.execute(delete(RefreshToken).where(RefreshToken.user_id == user.id))
     user.email = None

@@ -7,7 +7,7 @@ import random
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
@@ -335,6 +335,19 @@ def retry(order_id: str) -> Order:
     set_status(order, "submitted", reason="support retry")
     queue_relay(order.id)
     return order
+
+
+def anonymise_orders_of(user_id: str) -> None:
+    """Drop the free text of a leaving user's orders; the caller commits.
+
+    Amounts, items and statuses stay for the merchants' and our records.
+    """
+    # Limitation: the Poynt customer made for the user at each business keeps
+    # its name and email there; only the link to it is forgotten here.
+    db.session.execute(delete(CustomerLink).where(CustomerLink.user_id == user_id))
+    for order in db.session.scalars(select(Order).where(Order.user_id == user_id)):
+        order.note = None
+        order.items = [{**line, "note": None} for line in order.items]
 
 
 def reconcile(business_id: str) -> int:
