@@ -13,6 +13,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     app = Flask(__name__, instance_path=config.INSTANCE_PATH)
     app.config.from_object(config)
+    app.json.sort_keys = False
 
     from . import keys
 
@@ -35,15 +36,17 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     celery_init_app(app)
 
-    from .errors import register_error_handlers
+    from .errors import register_error_handlers, require_json_bodies
 
     register_error_handlers(app)
+    require_json_bodies(app)
 
     from .accounts.routes import blp as accounts_blp
     from .admin.routes import blp as admin_blp
     from .catalog.routes import blp as catalog_blp
     from .merchants.routes import blp as merchants_blp
     from .ops.routes import blp as ops_blp
+    from .ops.routes import docs_blp
     from .orders.routes import blp as orders_blp
     from .webhooks.routes import blp as webhooks_blp
 
@@ -52,8 +55,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     api.register_blueprint(orders_blp)
     api.register_blueprint(admin_blp)
     api.register_blueprint(webhooks_blp)
-    app.register_blueprint(merchants_blp)
-    app.register_blueprint(ops_blp)
+    api.register_blueprint(merchants_blp)
+    api.register_blueprint(ops_blp)
+    app.register_blueprint(docs_blp)
 
     from .cli import register_commands
 

@@ -104,7 +104,6 @@ class Config:
             }
         }
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-        self.JSON_SORT_KEYS = False
 
     def update(self, overrides: dict) -> None:
         for key, value in overrides.items():

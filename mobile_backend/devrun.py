@@ -90,10 +90,12 @@ def main() -> None:
             "wsgi:app",
             "--bind",
             f"{api_url.hostname}:{api_url.port}",
+            # One process, so the in-memory rate limits count every request;
+            # production shares them through RATELIMIT_STORAGE_URI (Redis).
             "--workers",
-            "2",
+            "1",
             "--threads",
-            "4",
+            "8",
             "--access-logfile",
             "-",
         ],

@@ -186,3 +186,22 @@ def register_error_handlers(app: Flask) -> None:
             "Something went wrong on our side; quote the request id to support.",
             kind="internal",
         )
+
+
+def require_json_bodies(app: Flask) -> None:
+    """A body the API would not read as JSON is refused, not taken as empty."""
+
+    @app.before_request
+    def _json_only():
+        if request.method not in ("POST", "PUT", "PATCH"):
+            return None
+        if not request.path.startswith("/v1/") or not request.content_length:
+            return None
+        if request.is_json:
+            return None
+        return problem(
+            415,
+            "Unsupported media type",
+            "Send the body as JSON with `Content-Type: application/json`.",
+            kind="unsupported-media-type",
+        )

@@ -1,15 +1,32 @@
 """Merchant onboarding pages: connect, and Poynt's redirect back."""
 
-from flask import Blueprint, redirect, render_template, request
+from flask import redirect, render_template, request
+from flask_smorest import Blueprint
 
 from . import service
 
-blp = Blueprint("merchants", __name__, template_folder="templates")
+blp = Blueprint(
+    "merchants",
+    __name__,
+    template_folder="templates",
+    description="Merchant onboarding through Poynt's consent page (HTML pages)",
+)
+_HTML = {"text/html": {"schema": {"type": "string"}}}
+_CALLBACK_PARAMETERS = [
+    {"in": "query", "name": name, "schema": {"type": "string"}, "description": text}
+    for name, text in [
+        ("code", "Poynt's authorization code"),
+        ("status", "AUTHORIZED, or why not"),
+        ("context", "The value we sent to Poynt, back again"),
+        ("businessId", "Deprecated by Poynt; the token's poynt.biz is trusted"),
+    ]
+]
 
 NONCE_COOKIE = "mb_connect"
 
 
 @blp.get("/merchants/connect")
+@blp.doc(responses={"302": {"description": "To Poynt's consent page"}})
 def connect():
     """Send the merchant to Poynt's consent page."""
     url, nonce = service.start_connect()
@@ -26,6 +43,13 @@ def connect():
 
 
 @blp.get("/merchants/connect/callback")
+@blp.doc(
+    parameters=_CALLBACK_PARAMETERS,
+    responses={
+        "200": {"description": "The store is connected", "content": _HTML},
+        "400": {"description": "What went wrong; nothing stored", "content": _HTML},
+    },
+)
 def callback():
     """Poynt's redirect back: a plain page saying what happened."""
     try:

@@ -1,12 +1,15 @@
 """Operations: liveness, readiness, and the offline API docs' static files."""
 
 import swagger_ui_bundle
-from flask import Blueprint, current_app, jsonify, send_from_directory
+from flask import Blueprint as FlaskBlueprint
+from flask import current_app, jsonify, send_from_directory
+from flask_smorest import Blueprint
 from sqlalchemy import text
 
 from ..extensions import db
 
-blp = Blueprint("ops", __name__)
+blp = Blueprint("ops", __name__, description="Liveness and readiness")
+docs_blp = FlaskBlueprint("docs_static", __name__)
 
 
 @blp.get("/healthz")
@@ -16,6 +19,7 @@ def healthz():
 
 
 @blp.get("/readyz")
+@blp.doc(responses={"503": {"description": "The database or the broker is down"}})
 def readyz():
     """The database and the broker answer; 503 with the failing part if not."""
     checks = {}
@@ -37,7 +41,7 @@ def readyz():
     )
 
 
-@blp.get("/docs/static/<path:filename>")
+@docs_blp.get("/docs/static/<path:filename>")
 def docs_static(filename: str):
     """Swagger UI's files, served locally so /docs works offline."""
     return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)
