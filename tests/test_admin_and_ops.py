@@ -129,6 +129,8 @@ def test_every_answer_carries_a_request_id(api, stack):
     )
     assert malformed.status_code == 400
     assert malformed.headers["Content-Type"] == "application/problem+json"
+    not_json = api.post("/v1/auth/login", data='{"email": "a@b.c"}')
+    assert not_json.status_code == 415
 
 
 def test_an_unexpected_error_answers_500_with_the_request_id_and_is_logged(
