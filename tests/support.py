@@ -4,6 +4,7 @@ import os
 import socket
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -128,3 +129,32 @@ def connect_merchant(
     response.callback_url = callback
     response.browser = browser
     return response
+
+
+def wait_until_quiet(app, timeout: float = 20.0) -> None:
+    """Wait until no relay or push of earlier tests is still under way.
+
+    Sandbox faults hit whichever call comes next, so a test that sets one
+    first lets the work of earlier tests finish.
+    """
+    from sqlalchemy import func, select
+
+    from mobile_backend.extensions import db
+    from mobile_backend.models import utcnow
+    from mobile_backend.orders.models import Order
+    from mobile_backend.push.models import Push
+
+    def busy() -> int:
+        with app.app_context():
+            soon = utcnow() + timedelta(minutes=5)
+            relays = db.session.scalar(
+                select(func.count())
+                .select_from(Order)
+                .where(Order.status == "submitted", Order.next_attempt_at < soon)
+            )
+            pushes = db.session.scalar(
+                select(func.count()).select_from(Push).where(Push.state == "pending")
+            )
+            return relays + pushes
+
+    wait_for(lambda: busy() == 0, timeout=timeout, interval=0.2)

@@ -4,7 +4,7 @@ import threading
 import uuid
 from datetime import timedelta
 
-from support import connect_merchant, wait_for
+from support import connect_merchant, wait_for, wait_until_quiet
 
 from mobile_backend.extensions import db
 from mobile_backend.merchants.models import Business
@@ -128,6 +128,7 @@ def test_a_revoked_refresh_token_marks_the_business_disconnected(
     app, coffee, sandbox, api
 ):
     _expire_soon(app, coffee.COFFEE_BUSINESS_ID)
+    wait_until_quiet(app)
     sandbox.post(
         "/sandbox/faults",
         json={"method": "POST", "path": "^/token$", "status": 400, "count": 1},

@@ -3,7 +3,7 @@
 import uuid
 
 import pytest
-from support import wait_for
+from support import wait_for, wait_until_quiet
 
 from mobile_backend.extensions import db
 from mobile_backend.orders.models import Order
@@ -85,6 +85,7 @@ def test_a_passing_fcm_failure_is_retried_until_it_goes_through(
         headers={"Idempotency-Key": str(uuid.uuid4())},
     ).json()
     # firebase-admin itself retries a 503 four times; six outlast that.
+    wait_until_quiet(app)
     sandbox.post(
         "/sandbox/faults",
         json={"path": "/messages:send$", "status": 503, "count": 6},
