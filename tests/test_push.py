@@ -77,6 +77,7 @@ def test_an_unregistered_token_removes_the_device(consumer, coffee, app, sandbox
 def test_a_passing_fcm_failure_is_retried_until_it_goes_through(
     consumer, coffee, app, sandbox
 ):
+    wait_until_quiet(app)
     token = f"fcm-{uuid.uuid4()}"
     consumer.post("/v1/me/devices", json={"token": token, "platform": "android"})
     placed = consumer.post(
@@ -85,7 +86,6 @@ def test_a_passing_fcm_failure_is_retried_until_it_goes_through(
         headers={"Idempotency-Key": str(uuid.uuid4())},
     ).json()
     # firebase-admin itself retries a 503 four times; six outlast that.
-    wait_until_quiet(app)
     sandbox.post(
         "/sandbox/faults",
         json={"path": "/messages:send$", "status": 503, "count": 6},
