@@ -8,6 +8,7 @@ import pytest
 from support import wait_for, wait_until_quiet
 
 from mobile_backend.extensions import db
+from mobile_backend.merchants.models import Business
 from mobile_backend.models import utcnow
 from mobile_backend.orders.models import Order
 from mobile_backend.push.models import Push
@@ -340,3 +341,32 @@ def test_a_deleted_account_leaves_its_orders_without_personal_text(
         assert order.note is None
         assert [line["note"] for line in order.items] == [None]
         assert order.total > 0
+
+
+def test_a_cancel_right_after_the_terminal_fulfils_is_refused(
+    consumer, coffee, app, sandbox
+):
+    placed = consumer.post(_orders_url(coffee), json=_one_latte(coffee), headers=_key())
+    order_id = placed.json()["id"]
+    wait_for(_status(consumer, order_id, "received"))
+    with app.app_context():
+        # Our side has not heard of the fulfilment yet: its webhook is late.
+        business = db.session.get(Business, coffee.COFFEE_BUSINESS_ID)
+        secret, business.hook_secret = business.hook_secret, None
+        db.session.commit()
+    try:
+        poynt_id = _poynt_id(app, order_id)
+        sandbox.post(
+            f"/sandbox/businesses/{coffee.COFFEE_BUSINESS_ID}/orders/{poynt_id}/fulfil"
+        )
+        assert consumer.get(f"/v1/orders/{order_id}").json()["status"] == "received"
+        too_late = consumer.post(f"/v1/orders/{order_id}/cancel")
+    finally:
+        with app.app_context():
+            business = db.session.get(Business, coffee.COFFEE_BUSINESS_ID)
+            business.hook_secret = secret
+            db.session.commit()
+    assert too_late.status_code == 409
+    assert consumer.get(f"/v1/orders/{order_id}").json()["status"] == "ready"
+    held = _held(sandbox, coffee, poynt_id)[0]
+    assert held["statuses"]["status"] == "OPENED"

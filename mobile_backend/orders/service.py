@@ -290,19 +290,30 @@ def cancel(user: User, order_id: str) -> Order:
     if order.status in ("ready", "completed"):
         raise _too_late(order)
     if order.status == "received":
-        client = BusinessClient(order.business_id)
-        try:
-            answer = client.cancel_order(
-                order.poynt_order_id, request_id=stable_request_id("cancel", order.id)
-            )
-        except PoyntConflict:
-            answer = client.get_order(order.poynt_order_id)
-        set_status(order, poynt_status.from_poynt(answer), reason="consumer cancel")
+        _cancel_on_terminal(order)
     else:
         set_status(order, "cancelled", reason="consumer cancel")
     if order.status != "cancelled":
         raise _too_late(order)
     return order
+
+
+def _cancel_on_terminal(order: Order) -> None:
+    """Cancel at Poynt unless the terminal has moved on since its last webhook."""
+    client = BusinessClient(order.business_id)
+    current = client.get_order(order.poynt_order_id)
+    if poynt_status.from_poynt(current) != "received":
+        set_status(order, poynt_status.from_poynt(current), reason="poynt said")
+        return
+    # Limitation: Poynt has no conditional cancel, so a fulfilment in the
+    # moment between this read and the cancel is still cancelled.
+    try:
+        answer = client.cancel_order(
+            order.poynt_order_id, request_id=stable_request_id("cancel", order.id)
+        )
+    except PoyntConflict:
+        answer = client.get_order(order.poynt_order_id)
+    set_status(order, poynt_status.from_poynt(answer), reason="consumer cancel")
 
 
 def _too_late(order: Order) -> ApiError:
