@@ -36,10 +36,10 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     celery_init_app(app)
 
-    from .errors import register_error_handlers, require_json_bodies
+    from .errors import guard_request_input, register_error_handlers
 
     register_error_handlers(app)
-    require_json_bodies(app)
+    guard_request_input(app)
 
     from .accounts.routes import blp as accounts_blp
     from .admin.routes import blp as admin_blp

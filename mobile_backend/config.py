@@ -103,7 +103,13 @@ class Config:
                 }
             }
         }
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # hide_parameters: a failed statement's log line must not show the
+        # values (password hashes, push tokens).
+        self.SQLALCHEMY_ENGINE_OPTIONS = {
+            "pool_pre_ping": True,
+            "hide_parameters": True,
+        }
+        self.MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
 
     def update(self, overrides: dict) -> None:
         for key, value in overrides.items():

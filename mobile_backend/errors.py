@@ -188,11 +188,31 @@ def register_error_handlers(app: Flask) -> None:
         )
 
 
-def require_json_bodies(app: Flask) -> None:
-    """A body the API would not read as JSON is refused, not taken as empty."""
+def _has_nul() -> bool:
+    query = request.query_string.decode("latin-1")
+    if "\x00" in request.path or "%00" in query:
+        return True
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return False
+    body = request.get_data(cache=True)
+    return b"\x00" in body or b"\\u0000" in body
+
+
+def guard_request_input(app: Flask) -> None:
+    """Refuse input no endpoint could store, before any view reads it."""
+
+    @app.before_request
+    def _no_nul():
+        # PostgreSQL cannot store NUL in text, and no id or field needs one.
+        if _has_nul():
+            return problem(
+                400, "Bad request", "NUL characters are not allowed.", kind="nul"
+            )
+        return None
 
     @app.before_request
     def _json_only():
+        # A body sent without its JSON type would be read as empty.
         if request.method not in ("POST", "PUT", "PATCH"):
             return None
         if not request.path.startswith("/v1/") or not request.content_length:

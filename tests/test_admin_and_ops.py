@@ -154,3 +154,32 @@ def test_an_unexpected_error_answers_500_with_the_request_id_and_is_logged(
         record.exc_info and "simulated bug" in str(record.exc_info[1])
         for record in caplog.records
     )
+
+
+def test_input_no_database_could_store_is_refused(api, stack):
+    consumer, _ = api.register()
+    nul_name = consumer.patch("/v1/me", json={"name": "a\u0000b"})
+    assert nul_name.status_code == 400
+    assert consumer.get("/v1/orders/a%00b").status_code == 400
+    control = consumer.patch("/v1/me", json={"name": "a\r\nb"})
+    assert control.status_code == 422
+    assert "name" in control.json()["errors"]
+    blank_token = consumer.post(
+        "/v1/me/devices", json={"token": "   ", "platform": "ios"}
+    )
+    assert blank_token.status_code == 422
+    huge = api.post(
+        "/v1/auth/login",
+        data=b'{"email": "' + b"a" * (2 * 1024 * 1024) + b'"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert huge.status_code == 413
+    assert huge.headers["Content-Type"] == "application/problem+json"
+    assert consumer.get("/v1/me").json()["name"] == "Ada"
+
+
+def test_a_weak_etag_matches_the_catalog(api, coffee):
+    consumer, _ = api.register()
+    url = f"/v1/stores/{coffee.COFFEE_STORE_ID}/catalog"
+    etag = consumer.get(url).headers["ETag"]
+    assert consumer.get(url, headers={"If-None-Match": f"W/{etag}"}).status_code == 304

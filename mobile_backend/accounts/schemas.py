@@ -1,5 +1,7 @@
 """Request and response bodies of the accounts endpoints."""
 
+import unicodedata
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
@@ -25,9 +27,15 @@ def _not_blank(value: str) -> None:
         raise ma.ValidationError("Must not be blank.")
 
 
+def _printable(value: str) -> None:
+    # Control and bidi-override characters would reach pushes and staff screens.
+    if any(unicodedata.category(char) in ("Cc", "Cf") for char in value):
+        raise ma.ValidationError("Must not contain control characters.")
+
+
 def _name_field(**kwargs) -> fields.String:
     return fields.String(
-        validate=[validate.Length(min=1, max=200), _not_blank],
+        validate=[validate.Length(min=1, max=200), _not_blank, _printable],
         metadata={"description": "Shown to staff and in the app", "example": "Ada"},
         **kwargs,
     )
@@ -108,7 +116,10 @@ class DeviceRegisterSchema(ma.Schema):
     token = fields.String(
         required=True,
         load_only=True,
-        validate=validate.Length(min=1, max=4096),
+        validate=[
+            validate.Length(min=1, max=4096),
+            validate.Regexp(r"^\S+$", error="Must not contain spaces."),
+        ],
         metadata={"description": "FCM registration token or Installation ID"},
     )
     platform = fields.String(required=True, validate=validate.OneOf(PLATFORMS))
