@@ -3,7 +3,6 @@
 import hashlib
 import json
 import logging
-import random
 from datetime import timedelta
 
 from flask import current_app
@@ -11,6 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
+from ..backoff import retry_delay
 from ..catalog import service as catalog
 from ..errors import ApiError, not_found
 from ..extensions import db
@@ -135,10 +135,6 @@ def set_status(order: Order, new_status: str, *, reason: str) -> bool:
     return True
 
 
-def _backoff(attempt: int) -> float:
-    return min(300.0, 2.0**attempt) * random.uniform(0.5, 1.0)
-
-
 def _customer_id(client: BusinessClient, order: Order) -> int:
     """The consumer's Poynt customer at this business, created the first time."""
     link = db.session.scalar(
@@ -254,7 +250,7 @@ def _relay_failed_for_now(order: Order, error: PoyntError) -> float | None:
         db.session.commit()
         _relay_failed(order, str(error))
         return None
-    delay = _backoff(order.relay_attempts)
+    delay = retry_delay(order.relay_attempts)
     order.next_attempt_at = utcnow() + timedelta(seconds=delay)
     db.session.commit()
     log.warning(

@@ -1,7 +1,6 @@
 """Which pushes an order's change owes, and sending them through firebase-admin."""
 
 import logging
-import random
 from datetime import timedelta
 
 from firebase_admin import exceptions as firebase_errors
@@ -10,6 +9,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 
 from ..accounts.models import Device
+from ..backoff import retry_delay
 from ..extensions import db
 from ..firebase_app import get_firebase_app
 from ..models import utcnow
@@ -166,7 +166,7 @@ def _failed_for_now(push: Push, error: Exception) -> float | None:
         push.next_attempt_at = None
         db.session.commit()
         return None
-    delay = min(300.0, 2.0**push.attempts) * random.uniform(0.5, 1.0)
+    delay = retry_delay(push.attempts)
     push.next_attempt_at = utcnow() + timedelta(seconds=delay)
     db.session.commit()
     return delay

@@ -5,7 +5,6 @@ import hashlib
 import hmac
 import json
 import logging
-import random
 from datetime import timedelta
 
 import marshmallow as ma
@@ -13,6 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..backoff import retry_delay
 from ..errors import ApiError
 from ..extensions import db
 from ..merchants.models import Business
@@ -130,7 +130,7 @@ def _retry_later(event: WebhookEvent, reason: str, give_up_state: str) -> float 
         db.session.commit()
         log.warning("webhook event given up (%s): %s", give_up_state, reason)
         return None
-    delay = min(300.0, 2.0**event.attempts) * random.uniform(0.5, 1.0)
+    delay = retry_delay(event.attempts)
     event.next_attempt_at = utcnow() + timedelta(seconds=delay)
     db.session.commit()
     return delay
