@@ -4,6 +4,7 @@ import os
 import socket
 import tempfile
 import time
+import uuid
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -158,3 +159,24 @@ def wait_until_quiet(app, timeout: float = 20.0) -> None:
             return relays + pushes
 
     wait_for(lambda: busy() == 0, timeout=timeout, interval=0.2)
+
+
+def place_order(client: ApiClient, store_id: str, product_id: str, quantity=1):
+    """Order one product with a fresh Idempotency-Key; answers the order."""
+    response = client.post(
+        f"/v1/stores/{store_id}/orders",
+        json={"items": [{"productId": product_id, "quantity": quantity}]},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def wait_for_status(client: ApiClient, order_id: str, status: str, timeout=10.0):
+    """Poll the consumer's view of the order until it reads `status`."""
+
+    def reads_status():
+        order = client.get(f"/v1/orders/{order_id}").json()
+        return order if order["status"] == status else None
+
+    return wait_for(reads_status, timeout=timeout)

@@ -1,10 +1,14 @@
 """Poynt token upkeep and call economy, counted in the sandbox's request log."""
 
 import threading
-import uuid
 from datetime import timedelta
 
-from support import connect_merchant, wait_for, wait_until_quiet
+from support import (
+    connect_merchant,
+    place_order,
+    wait_for_status,
+    wait_until_quiet,
+)
 
 from mobile_backend.extensions import db
 from mobile_backend.merchants.models import Business
@@ -45,19 +49,11 @@ def _expire_soon(app, business_id):
 def test_an_order_costs_one_poynt_call_once_the_customer_exists(api, coffee, sandbox):
     consumer, session = api.register()
     user_id = session["user"]["id"]
-    body = {"items": [{"productId": coffee.ESPRESSO_ID, "quantity": 1}]}
-    url = f"/v1/stores/{coffee.COFFEE_STORE_ID}/orders"
     customer_request = stable_request_id("customer", user_id, coffee.COFFEE_BUSINESS_ID)
 
     def place_and_wait() -> str:
-        order = consumer.post(
-            url, json=body, headers={"Idempotency-Key": str(uuid.uuid4())}
-        ).json()
-        wait_for(
-            lambda: (
-                consumer.get(f"/v1/orders/{order['id']}").json()["status"] == "received"
-            )
-        )
+        order = place_order(consumer, coffee.COFFEE_STORE_ID, coffee.ESPRESSO_ID)
+        wait_for_status(consumer, order["id"], "received")
         return order["id"]
 
     # Other tests' work may still be running: pick out this consumer's calls

@@ -3,7 +3,7 @@
 import uuid
 
 import pytest
-from support import wait_for, wait_until_quiet
+from support import place_order, wait_for, wait_for_status, wait_until_quiet
 
 from mobile_backend.extensions import db
 from mobile_backend.orders.models import Order
@@ -18,16 +18,8 @@ def consumer(api, stack, coffee):
 
 def _ready_order(consumer, coffee, app, sandbox):
     """Place an order, let it reach the terminal, and fulfil it there."""
-    placed = consumer.post(
-        f"/v1/stores/{coffee.COFFEE_STORE_ID}/orders",
-        json={"items": [{"productId": coffee.MUFFIN_ID, "quantity": 1}]},
-        headers={"Idempotency-Key": str(uuid.uuid4())},
-    ).json()
-    wait_for(
-        lambda: (
-            consumer.get(f"/v1/orders/{placed['id']}").json()["status"] == "received"
-        )
-    )
+    placed = place_order(consumer, coffee.COFFEE_STORE_ID, coffee.MUFFIN_ID)
+    wait_for_status(consumer, placed["id"], "received")
     with app.app_context():
         poynt_id = db.session.get(Order, placed["id"]).poynt_order_id
     sandbox.post(
@@ -80,11 +72,7 @@ def test_a_passing_fcm_failure_is_retried_until_it_goes_through(
     wait_until_quiet(app)
     token = f"fcm-{uuid.uuid4()}"
     consumer.post("/v1/me/devices", json={"token": token, "platform": "android"})
-    placed = consumer.post(
-        f"/v1/stores/{coffee.COFFEE_STORE_ID}/orders",
-        json={"items": [{"productId": coffee.MUFFIN_ID, "quantity": 1}]},
-        headers={"Idempotency-Key": str(uuid.uuid4())},
-    ).json()
+    placed = place_order(consumer, coffee.COFFEE_STORE_ID, coffee.MUFFIN_ID)
     # firebase-admin itself retries a 503 four times; six outlast that.
     sandbox.post(
         "/sandbox/faults",

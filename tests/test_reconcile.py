@@ -1,8 +1,6 @@
 """A webhook that never arrives: reconciliation still ends in the right status."""
 
-import uuid
-
-from support import wait_for
+from support import place_order, wait_for, wait_for_status
 
 from mobile_backend.extensions import db
 from mobile_backend.merchants.models import Business
@@ -14,16 +12,8 @@ def test_reconciliation_takes_the_status_a_lost_webhook_carried(
     api, app, coffee, sandbox, stack
 ):
     consumer, _ = api.register()
-    placed = consumer.post(
-        f"/v1/stores/{coffee.COFFEE_STORE_ID}/orders",
-        json={"items": [{"productId": coffee.COLD_BREW_ID, "quantity": 1}]},
-        headers={"Idempotency-Key": str(uuid.uuid4())},
-    ).json()
-    wait_for(
-        lambda: (
-            consumer.get(f"/v1/orders/{placed['id']}").json()["status"] == "received"
-        )
-    )
+    placed = place_order(consumer, coffee.COFFEE_STORE_ID, coffee.COLD_BREW_ID)
+    wait_for_status(consumer, placed["id"], "received")
     with app.app_context():
         business = db.session.get(Business, coffee.COFFEE_BUSINESS_ID)
         real_secret = business.hook_secret
