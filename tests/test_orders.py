@@ -370,3 +370,25 @@ def test_a_cancel_right_after_the_terminal_fulfils_is_refused(
     assert consumer.get(f"/v1/orders/{order_id}").json()["status"] == "ready"
     held = _held(sandbox, coffee, poynt_id)[0]
     assert held["statuses"]["status"] == "OPENED"
+
+
+def test_a_cancel_while_poynt_is_down_answers_503_and_changes_nothing(
+    consumer, coffee, app, sandbox
+):
+    placed = consumer.post(_orders_url(coffee), json=_one_latte(coffee), headers=_key())
+    order_id = placed.json()["id"]
+    wait_for(_status(consumer, order_id, "received"))
+    poynt_id = _poynt_id(app, order_id)
+    sandbox.post(
+        "/sandbox/faults",
+        json={"path": f"/orders/{poynt_id}", "status": 503, "count": 10},
+    )
+    try:
+        response = consumer.post(f"/v1/orders/{order_id}/cancel")
+    finally:
+        sandbox.delete("/sandbox/faults")
+    assert response.status_code == 503
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert response.headers["Retry-After"]
+    assert consumer.get(f"/v1/orders/{order_id}").json()["status"] == "received"
+    assert _held(sandbox, coffee, poynt_id)[0]["statuses"]["status"] == "OPENED"
