@@ -18,6 +18,8 @@ AUDIENCE = "mobile-app"
 
 def issue_access_token(user: User) -> tuple[str, int]:
     """A signed access token for `user` and its lifetime in seconds."""
+    # Limitation: access tokens are not checked against revoked sessions, so
+    # one stays valid for up to ACCESS_TOKEN_TTL (15 min) after logout.
     ttl = current_app.config["ACCESS_TOKEN_TTL"]
     now = utcnow()
     claims = {

@@ -225,6 +225,8 @@ def relay(order_id: str) -> float | None:
         _relay_failed(order, str(error))
         return None
 
+    # Limitation: no cloud message tells a terminal app about the order; the
+    # order inbox shows it, and there is no terminal app of ours yet.
     moved = set_status(order, poynt_status.from_poynt(answer), reason="relayed")
     if not moved and order.status == "cancelled":
         _cancel_on_poynt_quietly(client, order)
