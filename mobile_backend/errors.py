@@ -172,8 +172,6 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
-        if isinstance(error, HTTPException):
-            return ProblemApi.handle_http_exception(None, error)
         log.exception(
             "unexpected error on %s %s",
             request.method,
