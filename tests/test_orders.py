@@ -392,3 +392,48 @@ def test_a_cancel_while_poynt_is_down_answers_503_and_changes_nothing(
     assert response.headers["Retry-After"]
     assert consumer.get(f"/v1/orders/{order_id}").json()["status"] == "received"
     assert _held(sandbox, coffee, poynt_id)[0]["statuses"]["status"] == "OPENED"
+
+
+def test_a_cancel_during_a_stalled_relay_cancels_on_the_terminal_too(
+    consumer, coffee, app, sandbox
+):
+    # Poynt takes longer than our timeout, then stores the order anyway ...
+    wait_until_quiet(app)
+    sandbox.post(
+        "/sandbox/faults",
+        json={
+            "method": "POST",
+            "path": f"^/businesses/{coffee.COFFEE_BUSINESS_ID}/orders$",
+            "delaySeconds": 4,
+            "count": 1,
+        },
+    )
+    # ... and the first cancels there fail for a while.
+    sandbox.post(
+        "/sandbox/faults",
+        json={"method": "POST", "path": "/cancel$", "status": 503, "count": 3},
+    )
+    try:
+        placed = consumer.post(
+            _orders_url(coffee), json=_one_latte(coffee), headers=_key()
+        )
+        order_id = placed.json()["id"]
+        wait_for(lambda: _relay_attempts(app, order_id) >= 1)
+        cancelled = consumer.post(f"/v1/orders/{order_id}/cancel")
+        assert cancelled.status_code == 200
+        assert cancelled.json()["status"] == "cancelled"
+        poynt_id = _poynt_id(app, order_id)
+
+        def cancelled_on_terminal():
+            held = _held(sandbox, coffee, poynt_id)
+            return held and held[0]["statuses"]["status"] == "CANCELLED"
+
+        wait_for(cancelled_on_terminal, timeout=40, interval=0.5)
+    finally:
+        sandbox.delete("/sandbox/faults")
+    assert consumer.get(f"/v1/orders/{order_id}").json()["status"] == "cancelled"
+
+
+def _relay_attempts(app, order_id):
+    with app.app_context():
+        return db.session.get(Order, order_id).relay_attempts

@@ -44,7 +44,10 @@ def _due(model, state_column, state: str) -> list[str]:
 def sweep() -> dict:
     """Queue due relays, webhook events and pushes; refresh stale catalogs."""
     counts = {}
-    order_ids = _due(Order, Order.status, "submitted")
+    # Submitted orders owe a relay; cancelled ones a cancel at Poynt.
+    order_ids = _due(Order, Order.status, "submitted") + _due(
+        Order, Order.status, "cancelled"
+    )
     for order_id in order_ids:
         orders.queue_relay(order_id)
     counts["orders"] = len(order_ids)

@@ -20,8 +20,10 @@ from ..poynt.errors import (
     PoyntAuthError,
     PoyntConflict,
     PoyntError,
+    PoyntNotFound,
     PoyntUnavailable,
 )
+from ..poynt.http import new_request_id
 from ..push import service as push
 from . import status as poynt_status
 from .models import REACHABLE_FROM, CustomerLink, Order
@@ -118,10 +120,14 @@ def set_status(order: Order, new_status: str, *, reason: str) -> bool:
     Answers whether the status changed. The guard in the UPDATE makes two
     racing writers (relay, webhook, reconciliation) agree.
     """
+    values = {"status": new_status, "updated_at": utcnow()}
+    if new_status != "submitted":
+        # The worker owes a submitted order its relay, and nothing else.
+        values["next_attempt_at"] = None
     result = db.session.execute(
         update(Order)
         .where(Order.id == order.id, Order.status.in_(REACHABLE_FROM[new_status]))
-        .values(status=new_status, updated_at=utcnow())
+        .values(**values)
     )
     if result.rowcount != 1:
         db.session.rollback()
@@ -210,7 +216,11 @@ def poynt_order(order: Order, customer_id: int) -> dict:
 def relay(order_id: str) -> float | None:
     """Put a submitted order on the terminal; answer a retry delay, if any."""
     order = db.session.get(Order, order_id)
-    if order is None or order.status != "submitted":
+    if order is None:
+        return None
+    if order.status == "cancelled" and order.next_attempt_at is not None:
+        return _settle_cancel(order)
+    if order.status != "submitted":
         return None
     order.relay_attempts += 1
     order.next_attempt_at = utcnow() + RELAY_LEASE
@@ -229,7 +239,8 @@ def relay(order_id: str) -> float | None:
     # order inbox shows it, and there is no terminal app of ours yet.
     moved = set_status(order, poynt_status.from_poynt(answer), reason="relayed")
     if not moved and order.status == "cancelled":
-        _cancel_on_poynt_quietly(client, order)
+        # Cancelled here while the relay was on its way: cancel it there too.
+        return _settle_cancel(order)
     log.info("order relayed", extra={"order_id": order.id})
     return None
 
@@ -269,17 +280,6 @@ def _relay_failed(order: Order, reason: str) -> None:
     log.warning("order relay failed: %s", reason, extra={"order_id": order.id})
 
 
-def _cancel_on_poynt_quietly(client: BusinessClient, order: Order) -> None:
-    try:
-        client.cancel_order(
-            order.poynt_order_id, request_id=stable_request_id("cancel", order.id)
-        )
-    except PoyntError as error:
-        log.warning(
-            "could not cancel on Poynt: %s", error, extra={"order_id": order.id}
-        )
-
-
 def cancel(user: User, order_id: str) -> Order:
     """Cancel a consumer's order; 409 once the store has fulfilled it."""
     order = mine(user, order_id)
@@ -289,11 +289,39 @@ def cancel(user: User, order_id: str) -> Order:
         raise _too_late(order)
     if order.status == "received":
         _cancel_on_terminal(order)
-    else:
-        set_status(order, "cancelled", reason="consumer cancel")
+    elif set_status(order, "cancelled", reason="consumer cancel") and (
+        order.relay_attempts
+    ):
+        # A relay may have reached Poynt without our hearing of it: the
+        # worker cancels there too.
+        order.next_attempt_at = utcnow()
+        db.session.commit()
+        queue_relay(order.id)
     if order.status != "cancelled":
         raise _too_late(order)
     return order
+
+
+def _settle_cancel(order: Order) -> float | None:
+    """Cancel at Poynt an order cancelled here after a relay was tried."""
+    client = BusinessClient(order.business_id)
+    try:
+        # A fresh request id: an earlier "not found" must not be replayed.
+        client.cancel_order(order.poynt_order_id, request_id=new_request_id())
+    except (PoyntNotFound, PoyntConflict):
+        pass  # it never reached the terminal, or is closed there already
+    except (PoyntUnavailable, PoyntAuthError) as error:
+        order.relay_attempts += 1
+        if order.relay_attempts < 2 * current_app.config["RELAY_MAX_ATTEMPTS"]:
+            delay = retry_delay(order.relay_attempts)
+            order.next_attempt_at = utcnow() + timedelta(seconds=delay)
+            order.last_error = str(error)[:500]
+            db.session.commit()
+            return delay
+        order.last_error = f"could not cancel on Poynt: {error}"[:500]
+    order.next_attempt_at = None
+    db.session.commit()
+    return None
 
 
 def _cancel_on_terminal(order: Order) -> None:
