@@ -42,7 +42,7 @@ def _token_calls(calls):
 def _expire_soon(app, business_id):
     with app.app_context():
         row = db.session.get(PoyntToken, business_id)
-        row.expires_at = utcnow() + timedelta(seconds=5)
+        row.refresh_after = utcnow() - timedelta(seconds=1)
         db.session.commit()
 
 
@@ -148,3 +148,18 @@ def test_a_revoked_refresh_token_marks_the_business_disconnected(
         assert connect_merchant(coffee.COFFEE_BUSINESS_ID).status_code == 200
     with app.app_context():
         assert db.session.get(Business, coffee.COFFEE_BUSINESS_ID).status == "connected"
+
+
+def test_a_short_lived_token_is_reused_for_half_its_life(app, coffee, sandbox):
+    sandbox.post("/sandbox/settings", json={"accessTokenTtl": 60})
+    try:
+        assert connect_merchant(coffee.COFFEE_BUSINESS_ID).status_code == 200
+        mark = _now()
+        with app.app_context():
+            client = BusinessClient(coffee.COFFEE_BUSINESS_ID)
+            for _ in range(3):
+                client.get_business()
+        assert _token_calls(_calls_since(sandbox, mark)) == []
+    finally:
+        sandbox.post("/sandbox/settings", json={"accessTokenTtl": 86400})
+        assert connect_merchant(coffee.COFFEE_BUSINESS_ID).status_code == 200

@@ -20,14 +20,11 @@ log = logging.getLogger(__name__)
 @shared_task(name="mobile_backend.merchants.tasks.refresh_expiring_tokens")
 def refresh_expiring_tokens() -> int:
     """Refresh tokens that would expire before the next run; answer how many."""
-    margin = current_app.config["POYNT_TOKEN_REFRESH_MARGIN"]
-    horizon = utcnow() + timedelta(
-        seconds=margin + current_app.config["TOKEN_REFRESH_INTERVAL"]
-    )
+    horizon = utcnow() + timedelta(seconds=current_app.config["TOKEN_REFRESH_INTERVAL"])
     business_ids = db.session.scalars(
         select(PoyntToken.business_id)
         .join(Business, Business.id == PoyntToken.business_id)
-        .where(Business.status == "connected", PoyntToken.expires_at < horizon)
+        .where(Business.status == "connected", PoyntToken.refresh_after < horizon)
     ).all()
     for business_id in business_ids:
         try:

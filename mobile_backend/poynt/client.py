@@ -172,7 +172,10 @@ def store_tokens(session: Session, business_id: str, answer: dict) -> PoyntToken
     row = session.get(PoyntToken, business_id) or PoyntToken(business_id=business_id)
     row.access_token = cipher.encrypt(answer["accessToken"].encode()).decode()
     row.refresh_token = cipher.encrypt(answer["refreshToken"].encode()).decode()
-    row.expires_at = utcnow() + timedelta(seconds=int(answer.get("expiresIn", 3600)))
+    lifetime = int(answer.get("expiresIn", 3600))
+    margin = min(current_app.config["POYNT_TOKEN_REFRESH_MARGIN"], lifetime / 2)
+    row.expires_at = utcnow() + timedelta(seconds=lifetime)
+    row.refresh_after = row.expires_at - timedelta(seconds=margin)
     row.refreshing_until = None
     row.last_error = None
     session.add(row)
@@ -209,8 +212,7 @@ class BusinessClient:
         return row
 
     def _fresh_enough(self, row: PoyntToken) -> bool:
-        margin = timedelta(seconds=current_app.config["POYNT_TOKEN_REFRESH_MARGIN"])
-        return row.expires_at - margin > utcnow()
+        return row.refresh_after > utcnow()
 
     def access_token(self, *, force_refresh: bool = False, stale: str | None = None):
         """The current access token, refreshed first when it is about to expire.

@@ -18,6 +18,8 @@ class PoyntToken(db.Model):
     access_token: Mapped[str] = mapped_column(Text)
     refresh_token: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A little before expiry, since Poynt may refuse a token early (skew).
+    refresh_after: Mapped[datetime] = mapped_column(UTCDateTime)
     # A lease, so that one process refreshes while the others wait for it.
     refreshing_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(500))

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 3163c9979889
+Revision ID: 3372e8ddb5e2
 Revises: 
-Create Date: 2026-12-03 17:31:26.550295
+Create Date: 2026-12-03 18:16:51.759298
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import mobile_backend.models
 
 
 # revision identifiers, used by Alembic.
-revision = '3163c9979889'
+revision = '3372e8ddb5e2'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -48,6 +48,7 @@ def upgrade():
     sa.Column('access_token', sa.Text(), nullable=False),
     sa.Column('refresh_token', sa.Text(), nullable=False),
     sa.Column('expires_at', mobile_backend.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('refresh_after', mobile_backend.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('refreshing_until', mobile_backend.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.String(length=500), nullable=True),
     sa.Column('updated_at', mobile_backend.models.UTCDateTime(timezone=True), nullable=False),
