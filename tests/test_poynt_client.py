@@ -163,3 +163,19 @@ def test_a_short_lived_token_is_reused_for_half_its_life(app, coffee, sandbox):
     finally:
         sandbox.post("/sandbox/settings", json={"accessTokenTtl": 86400})
         assert connect_merchant(coffee.COFFEE_BUSINESS_ID).status_code == 200
+
+
+def test_a_token_endpoint_outage_keeps_using_an_unexpired_token(app, coffee, sandbox):
+    _expire_soon(app, coffee.COFFEE_BUSINESS_ID)
+    sandbox.post(
+        "/sandbox/faults",
+        json={"method": "POST", "path": "^/token$", "status": 503, "count": 100},
+    )
+    try:
+        with app.app_context():
+            business = BusinessClient(coffee.COFFEE_BUSINESS_ID).get_business()
+    finally:
+        sandbox.delete("/sandbox/faults")
+    assert business["id"] == coffee.COFFEE_BUSINESS_ID
+    with app.app_context():
+        assert db.session.get(Business, coffee.COFFEE_BUSINESS_ID).status == "connected"

@@ -275,6 +275,14 @@ class BusinessClient:
             session.commit()
             if not isinstance(error, PoyntUnavailable):
                 _mark_disconnected(self.business_id, str(error))
+            elif row.expires_at > utcnow():
+                # /token is down but the token we hold has not expired yet.
+                log.warning(
+                    "poynt token refresh failed, using the current token: %s",
+                    error,
+                    extra={"business_id": self.business_id},
+                )
+                return _decrypt(row.access_token)
             raise
         store_tokens(session, self.business_id, answer)
         session.commit()
