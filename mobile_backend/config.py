@@ -76,7 +76,8 @@ class Config:
             "/messages:send",
         )
 
-        self.RELAY_MAX_ATTEMPTS = _env_int("RELAY_MAX_ATTEMPTS", 6)
+        # A relay keeps trying for this long before the order reads failed.
+        self.RELAY_DEADLINE = _env_int("RELAY_DEADLINE", 15 * 60)
         self.PUSH_MAX_ATTEMPTS = _env_int("PUSH_MAX_ATTEMPTS", 5)
         self.WEBHOOK_MAX_ATTEMPTS = _env_int("WEBHOOK_MAX_ATTEMPTS", 8)
         self.SWEEP_INTERVAL = float(_env("SWEEP_INTERVAL", "30"))

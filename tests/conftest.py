@@ -39,6 +39,8 @@ os.environ.update(
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "POYNT_TIMEOUT": "3",
+        # Short, so a test can watch a relay give up during an outage.
+        "RELAY_DEADLINE": "12",
     }
 )
 os.environ.setdefault(

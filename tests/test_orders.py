@@ -437,3 +437,28 @@ def test_a_cancel_during_a_stalled_relay_cancels_on_the_terminal_too(
 def _relay_attempts(app, order_id):
     with app.app_context():
         return db.session.get(Order, order_id).relay_attempts
+
+
+def test_a_relay_keeps_trying_through_an_outage_then_fails_for_support(
+    consumer, coffee, app, sandbox, api
+):
+    wait_until_quiet(app)
+    sandbox.post(
+        "/sandbox/faults",
+        json={
+            "method": "POST",
+            "path": f"^/businesses/{coffee.COFFEE_BUSINESS_ID}/orders$",
+            "status": 503,
+            "count": 1000,
+        },
+    )
+    try:
+        placed = consumer.post(
+            _orders_url(coffee), json=_one_latte(coffee), headers=_key()
+        )
+        order_id = placed.json()["id"]
+        wait_for(_status(consumer, order_id, "failed"), timeout=60, interval=0.5)
+    finally:
+        sandbox.delete("/sandbox/faults")
+    assert _relay_attempts(app, order_id) >= 2
+    assert _held(sandbox, coffee, _poynt_id(app, order_id)) == []

@@ -58,6 +58,8 @@ class Order(db.Model):
     idempotency_key: Mapped[str] = mapped_column(String(255))
     request_hash: Mapped[str] = mapped_column(String(64))
     relay_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # When the current round of relay (or cancel-on-Poynt) tries began.
+    relay_since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -257,9 +257,14 @@ def _create_on_poynt(client: BusinessClient, order: Order) -> dict:
         return client.get_order(order.poynt_order_id)
 
 
+def _past_deadline(order: Order) -> bool:
+    deadline = timedelta(seconds=current_app.config["RELAY_DEADLINE"])
+    return utcnow() - order.relay_since > deadline
+
+
 def _relay_failed_for_now(order: Order, error: PoyntError) -> float | None:
     order.last_error = str(error)[:500]
-    if order.relay_attempts >= current_app.config["RELAY_MAX_ATTEMPTS"]:
+    if _past_deadline(order):
         db.session.commit()
         _relay_failed(order, str(error))
         return None
@@ -294,7 +299,7 @@ def cancel(user: User, order_id: str) -> Order:
     ):
         # A relay may have reached Poynt without our hearing of it: the
         # worker cancels there too.
-        order.next_attempt_at = utcnow()
+        order.next_attempt_at = order.relay_since = utcnow()
         db.session.commit()
         queue_relay(order.id)
     if order.status != "cancelled":
@@ -312,7 +317,7 @@ def _settle_cancel(order: Order) -> float | None:
         pass  # it never reached the terminal, or is closed there already
     except (PoyntUnavailable, PoyntAuthError) as error:
         order.relay_attempts += 1
-        if order.relay_attempts < 2 * current_app.config["RELAY_MAX_ATTEMPTS"]:
+        if not _past_deadline(order):
             delay = retry_delay(order.relay_attempts)
             order.next_attempt_at = utcnow() + timedelta(seconds=delay)
             order.last_error = str(error)[:500]
@@ -366,6 +371,7 @@ def retry(order_id: str) -> Order:
     if order.status != "failed":
         raise ApiError(409, "Only a failed order can be retried.", kind="not-failed")
     order.relay_attempts = 0
+    order.relay_since = utcnow()
     order.last_error = None
     order.next_attempt_at = utcnow() + RELAY_LEASE
     db.session.commit()

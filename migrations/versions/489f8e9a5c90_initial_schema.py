@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 3372e8ddb5e2
+Revision ID: 489f8e9a5c90
 Revises: 
-Create Date: 2026-12-03 18:16:51.759298
+Create Date: 2026-12-03 18:24:47.373669
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import mobile_backend.models
 
 
 # revision identifiers, used by Alembic.
-revision = '3372e8ddb5e2'
+revision = '489f8e9a5c90'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -175,6 +175,7 @@ def upgrade():
     sa.Column('idempotency_key', sa.String(length=255), nullable=False),
     sa.Column('request_hash', sa.String(length=64), nullable=False),
     sa.Column('relay_attempts', sa.Integer(), nullable=False),
+    sa.Column('relay_since', mobile_backend.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('next_attempt_at', mobile_backend.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.String(length=500), nullable=True),
     sa.Column('created_at', mobile_backend.models.UTCDateTime(timezone=True), nullable=False),
