@@ -36,11 +36,13 @@ class ApiError(Exception):
         detail: str,
         *,
         kind: str | None = None,
+        title: str | None = None,
         errors: dict | None = None,
         headers: dict | None = None,
     ) -> None:
         super().__init__(detail)
         self.status = status
+        self.title = title
         self.detail = detail
         self.kind = kind
         self.errors = errors
@@ -151,7 +153,7 @@ def register_error_handlers(app: Flask) -> None:
     def _api_error(error: ApiError):
         return problem(
             error.status,
-            _title(error.status, "Error"),
+            error.title or _title(error.status, "Error"),
             error.detail,
             kind=error.kind,
             errors=error.errors,

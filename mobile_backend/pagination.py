@@ -20,7 +20,7 @@ class ListArgsSchema(ma.Schema):
         load_default=DEFAULT_LIMIT,
         validate=ma.validate.Range(min=1, max=MAX_LIMIT),
     )
-    cursor = ma.fields.String(load_default=None)
+    cursor = ma.fields.String(load_default=None, validate=ma.validate.Length(max=200))
 
 
 def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:

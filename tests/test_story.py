@@ -97,6 +97,9 @@ def test_a_consumer_orders_and_hears_when_it_is_ready(api, sandbox, coffee, app)
     ready_push = wait_for(push_for("ready"), timeout=10)[0]
     assert "ready" in ready_push["notification"]["body"]
     assert ready_push["notification"]["title"] == "Order ready"
+    # A newer status replaces the shown notification instead of piling up.
+    assert ready_push["android"]["collapse_key"] == order["id"]
+    assert ready_push["apns"]["headers"]["apns-collapse-id"] == order["id"]
 
     completed = sandbox.post(
         f"/sandbox/businesses/{coffee.COFFEE_BUSINESS_ID}/orders/{poynt_id}/complete"

@@ -104,8 +104,16 @@ def _message(push: Push, device: Device) -> messaging.Message:
     return messaging.Message(
         notification=messaging.Notification(title=push.title, body=push.body),
         data={key: str(value) for key, value in push.data.items()},
-        android=messaging.AndroidConfig(priority="high"),
-        apns=messaging.APNSConfig(headers={"apns-priority": "10"}),
+        # One notification per order on the phone: a newer status, or a
+        # repeat after an answer from FCM was lost, replaces the one shown.
+        android=messaging.AndroidConfig(
+            priority="high",
+            collapse_key=push.order_id,
+            notification=messaging.AndroidNotification(tag=push.order_id),
+        ),
+        apns=messaging.APNSConfig(
+            headers={"apns-priority": "10", "apns-collapse-id": push.order_id}
+        ),
         **target,
     )
 

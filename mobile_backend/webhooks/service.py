@@ -44,7 +44,7 @@ class EventSchema(ma.Schema):
 
 
 def _unauthorized(detail: str) -> ApiError:
-    return ApiError(401, detail, kind="bad-signature")
+    return ApiError(401, detail, kind="bad-signature", title="Bad signature")
 
 
 def signature_of(body: bytes, secret: str) -> str:
