@@ -54,6 +54,18 @@ def _held(sandbox, coffee, poynt_id):
     return [o for o in orders.json()["orders"] if o["id"] == poynt_id]
 
 
+def _fault_on_order_create(sandbox, coffee, **fault):
+    """Make the next order creations at Poynt fail or stall, as `fault` says."""
+    return sandbox.post(
+        "/sandbox/faults",
+        json={
+            "method": "POST",
+            "path": f"^/businesses/{coffee.COFFEE_BUSINESS_ID}/orders$",
+            **fault,
+        },
+    )
+
+
 def _status(client, order_id, expected):
     def check():
         order = client.get(f"/v1/orders/{order_id}").json()
@@ -208,16 +220,7 @@ def test_a_relay_retry_after_a_lost_answer_makes_no_second_order(
     # One lost answer: the transport's own retry repeats the Poynt-Request-Id
     # and gets the first answer back instead of a second order.
     wait_until_quiet(app)
-    sandbox.post(
-        "/sandbox/faults",
-        json={
-            "method": "POST",
-            "path": f"^/businesses/{coffee.COFFEE_BUSINESS_ID}/orders$",
-            "status": 503,
-            "count": 1,
-            "after": True,
-        },
-    )
+    _fault_on_order_create(sandbox, coffee, status=503, count=1, after=True)
     try:
         placed = consumer.post(
             _orders_url(coffee), json=_one_latte(coffee), headers=_key()
@@ -233,15 +236,7 @@ def test_a_relay_that_poynt_refuses_fails_and_support_can_retry(
     consumer, coffee, app, sandbox, api
 ):
     wait_until_quiet(app)
-    sandbox.post(
-        "/sandbox/faults",
-        json={
-            "method": "POST",
-            "path": f"^/businesses/{coffee.COFFEE_BUSINESS_ID}/orders$",
-            "status": 400,
-            "count": 1,
-        },
-    )
+    _fault_on_order_create(sandbox, coffee, status=400, count=1)
     try:
         placed = consumer.post(
             _orders_url(coffee), json=_one_latte(coffee), headers=_key()
@@ -399,15 +394,7 @@ def test_a_cancel_during_a_stalled_relay_cancels_on_the_terminal_too(
 ):
     # Poynt takes longer than our timeout, then stores the order anyway ...
     wait_until_quiet(app)
-    sandbox.post(
-        "/sandbox/faults",
-        json={
-            "method": "POST",
-            "path": f"^/businesses/{coffee.COFFEE_BUSINESS_ID}/orders$",
-            "delaySeconds": 4,
-            "count": 1,
-        },
-    )
+    _fault_on_order_create(sandbox, coffee, delaySeconds=4, count=1)
     # ... and the first cancels there fail for a while.
     sandbox.post(
         "/sandbox/faults",
@@ -443,15 +430,7 @@ def test_a_relay_keeps_trying_through_an_outage_then_fails_for_support(
     consumer, coffee, app, sandbox, api
 ):
     wait_until_quiet(app)
-    sandbox.post(
-        "/sandbox/faults",
-        json={
-            "method": "POST",
-            "path": f"^/businesses/{coffee.COFFEE_BUSINESS_ID}/orders$",
-            "status": 503,
-            "count": 1000,
-        },
-    )
+    _fault_on_order_create(sandbox, coffee, status=503, count=1000)
     try:
         placed = consumer.post(
             _orders_url(coffee), json=_one_latte(coffee), headers=_key()
