@@ -133,6 +133,7 @@ def test_the_profile_needs_a_valid_bearer_token(api, app):
                 "aud": "mobile-app",
                 "sub": user_id,
                 "role": "consumer",
+                "sid": "a session",
                 "iat": utcnow() - timedelta(hours=1),
                 "exp": utcnow() - timedelta(minutes=1),
             },
@@ -224,6 +225,9 @@ def test_reuse_after_the_grace_window_ends_the_whole_chain(api, app):
     assert reuse.status_code == 401
     assert reuse.headers["Content-Type"] == PROBLEM
     assert _refresh(api, successor).status_code == 401
+    # The thief's access tokens end with the chain, not 15 minutes later.
+    thief = ApiClient(api.base_url, session["accessToken"])
+    assert thief.get("/v1/me").status_code == 401
     with app.app_context():
         family = db.session.scalars(
             select(RefreshToken).where(RefreshToken.user_id == session["user"]["id"])
@@ -242,11 +246,17 @@ def test_sign_out_ends_the_session(api):
     _, session = api.register()
     _, other_session = api.register()
 
+    signed_in = ApiClient(api.base_url, session["accessToken"])
+    still_in = ApiClient(api.base_url, other_session["accessToken"])
+    assert signed_in.get("/v1/me").status_code == 200
+
     response = api.post(
         "/v1/auth/logout", json={"refreshToken": session["refreshToken"]}
     )
     assert response.status_code == 204
     assert _refresh(api, session["refreshToken"]).status_code == 401
+    assert signed_in.get("/v1/me").status_code == 401
+    assert still_in.get("/v1/me").status_code == 200
     assert _refresh(api, other_session["refreshToken"]).status_code == 200
 
     unknown = api.post("/v1/auth/logout", json={"refreshToken": "never issued"})

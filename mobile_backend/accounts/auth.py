@@ -5,21 +5,24 @@ from datetime import timedelta
 
 import jwt
 from flask import current_app, g, request
+from sqlalchemy import select
 
 from ..errors import ApiError
 from ..extensions import db
 from ..models import new_id, utcnow
-from .models import User
+from .models import RefreshToken, User
 
 ALGORITHM = "HS256"
 ISSUER = "mobile-backend"
 AUDIENCE = "mobile-app"
 
 
-def issue_access_token(user: User) -> tuple[str, int]:
-    """A signed access token for `user` and its lifetime in seconds."""
-    # Limitation: access tokens are not checked against revoked sessions, so
-    # one stays valid for up to ACCESS_TOKEN_TTL (15 min) after logout.
+def issue_access_token(user: User, session_id: str) -> tuple[str, int]:
+    """A signed access token for `user` and its lifetime in seconds.
+
+    `session_id` names the refresh-token family; once that is revoked
+    (logout, reuse of a spent token) the access token stops working too.
+    """
     ttl = current_app.config["ACCESS_TOKEN_TTL"]
     now = utcnow()
     claims = {
@@ -30,6 +33,7 @@ def issue_access_token(user: User) -> tuple[str, int]:
         "iat": now,
         "exp": now + timedelta(seconds=ttl),
         "jti": new_id(),
+        "sid": session_id,
     }
     token = jwt.encode(claims, current_app.config["SECRET_KEY"], algorithm=ALGORITHM)
     return token, ttl
@@ -56,7 +60,7 @@ def _user_from_request() -> User:
             algorithms=[ALGORITHM],
             audience=AUDIENCE,
             issuer=ISSUER,
-            options={"require": ["exp", "sub"]},
+            options={"require": ["exp", "sub", "sid"]},
         )
     except jwt.ExpiredSignatureError:
         raise _unauthorized("The access token has expired; refresh it.") from None
@@ -65,7 +69,16 @@ def _user_from_request() -> User:
     user = db.session.get(User, claims["sub"])
     if user is None or user.deleted_at is not None:
         raise _unauthorized("The account no longer exists.")
+    if _session_revoked(claims["sid"]):
+        raise _unauthorized("This session has ended; sign in again.")
     return user
+
+
+def _session_revoked(session_id: str) -> bool:
+    revoked = select(RefreshToken.id).where(
+        RefreshToken.family_id == session_id, RefreshToken.revoked_at.is_not(None)
+    )
+    return db.session.scalar(revoked.limit(1)) is not None
 
 
 def current_user() -> User:

@@ -97,8 +97,8 @@ def _new_refresh_token(
     return secret, token
 
 
-def _session(user: User, refresh_secret: str) -> dict:
-    access_token, expires_in = issue_access_token(user)
+def _session(user: User, refresh_secret: str, family_id: str) -> dict:
+    access_token, expires_in = issue_access_token(user, family_id)
     return {
         "accessToken": access_token,
         "refreshToken": refresh_secret,
@@ -110,9 +110,10 @@ def _session(user: User, refresh_secret: str) -> dict:
 
 def _start_session(user: User) -> dict:
     """A new refresh-token family for `user`, committed, and its session."""
-    secret, _ = _new_refresh_token(user, new_id(), utcnow())
+    family_id = new_id()
+    secret, _ = _new_refresh_token(user, family_id, utcnow())
     db.session.commit()
-    return _session(user, secret)
+    return _session(user, secret, family_id)
 
 
 def register(email: str, password: str, name: str) -> dict:
@@ -269,7 +270,7 @@ def _rotate(token_hash: str, now: datetime) -> dict:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return _session(user, secret)
+    return _session(user, secret, spent.family_id)
 
 
 def _grace() -> timedelta:
@@ -302,7 +303,7 @@ def _replay(token_hash: str, now: datetime) -> dict:
         or successor.expires_at <= now
     ):
         raise _unauthorized("The refresh token is not valid; sign in again.")
-    return _session(db.session.get(User, token.user_id), secret)
+    return _session(db.session.get(User, token.user_id), secret, token.family_id)
 
 
 def _successor_secret(token_hash: str) -> str | None:
