@@ -3,6 +3,7 @@
 import base64
 import binascii
 import json
+from datetime import datetime
 
 import marshmallow as ma
 from sqlalchemy import Select, and_, or_
@@ -40,8 +41,6 @@ def _encode(created_at, row_id: str) -> str:
 
 
 def _decode(cursor: str):
-    from datetime import datetime
-
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         stamp, row_id = json.loads(base64.urlsafe_b64decode(padded))

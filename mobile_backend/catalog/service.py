@@ -146,10 +146,6 @@ def for_store(store_id: str) -> tuple[Store, CachedCatalog]:
     return store, cached
 
 
-def product_index(document: dict) -> dict[str, dict]:
-    return {product["id"]: product for product in document["products"]}
-
-
 def require_catalog(store_id: str) -> tuple[Store, dict]:
     store, cached = for_store(store_id)
     if not store.accepting_orders:

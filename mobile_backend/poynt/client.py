@@ -347,7 +347,7 @@ class BusinessClient:
             path = href.removeprefix(self.app.base_url)
             answer = self.call_path("GET", path)
 
-    # Hooks and cloud messages belong to the application, not the merchant.
+    # Hooks belong to the application, not the merchant.
 
     def create_hook(self, delivery_url: str, secret: str, event_types) -> dict:
         return self.app.call_as_app(
@@ -370,9 +370,6 @@ class BusinessClient:
 
     def delete_hook(self, hook_id: str) -> None:
         self.app.call_as_app("DELETE", f"/hooks/{hook_id}")
-
-    def send_cloud_message(self, message: dict) -> None:
-        self.app.call_as_app("POST", "/cloudMessages", json=message)
 
 
 def _mark_disconnected(business_id: str, reason: str) -> None:
