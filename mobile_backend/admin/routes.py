@@ -3,17 +3,16 @@
 import marshmallow as ma
 from flask_smorest import Blueprint
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from ..accounts.auth import roles_required
 from ..accounts.models import STAFF_ROLES, User
-from ..extensions import db
 from ..merchants.models import Business
 from ..models import isoformat
 from ..orders import service as orders
 from ..orders.models import STATUSES, Order
 from ..orders.schemas import OrderSchema
 from ..pagination import ListArgsSchema, page_schema, paginate
-from ..poynt.models import PoyntToken
 
 blp = Blueprint("admin", __name__, description="Support staff")
 SECURITY = [{"bearerAuth": []}]
@@ -73,20 +72,8 @@ class RetryAnswerSchema(ma.Schema):
 @blp.response(200, page_schema(BusinessHealthSchema, "BusinessHealthPage"))
 def list_businesses(limit, cursor):
     """Connected businesses with the health of their Poynt connection."""
-    page = paginate(select(Business), Business, limit, cursor)
-    ids = [business.id for business in page["items"]]
-    tokens = {token.business_id: token for token in select_tokens(ids)}
-    for business in page["items"]:
-        business.token = tokens.get(business.id)
-    return page
-
-
-def select_tokens(business_ids: list[str]):
-    if not business_ids:
-        return []
-    return db.session.scalars(
-        select(PoyntToken).where(PoyntToken.business_id.in_(business_ids))
-    ).all()
+    query = select(Business).options(selectinload(Business.token))
+    return paginate(query, Business, limit, cursor)
 
 
 @blp.get("/v1/admin/orders")

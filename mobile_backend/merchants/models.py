@@ -1,12 +1,16 @@
 """Connected businesses, their stores and terminals, and connect attempts."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..models import UTCDateTime, new_id, utcnow
+
+if TYPE_CHECKING:
+    from ..poynt.models import PoyntToken
 
 BUSINESS_STATUSES = ("connected", "error", "disconnected")
 
@@ -33,6 +37,14 @@ class Business(db.Model):
 
     stores: Mapped[list["Store"]] = relationship(
         back_populates="business", order_by="Store.name"
+    )
+    # Read-only, for support's view of the connection; load it explicitly.
+    token: Mapped["PoyntToken | None"] = relationship(
+        "PoyntToken",
+        primaryjoin="Business.id == foreign(PoyntToken.business_id)",
+        viewonly=True,
+        uselist=False,
+        lazy="raise",
     )
 
 
