@@ -112,6 +112,10 @@ class Config:
         }
         self.MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
 
+    def __getitem__(self, name: str):
+        """`config["NAME"]`, as on a Flask `app.config`, so helpers take either."""
+        return getattr(self, name)
+
     def update(self, overrides: dict) -> None:
         for key, value in overrides.items():
             setattr(self, key, value)

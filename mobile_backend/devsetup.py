@@ -13,16 +13,13 @@ from . import keys
 
 def register_with_sandbox(config, timeout: float = 10) -> None:
     """Tell the sandbox our public keys, and keep its token-signing key."""
-    base = keys._setting(config, "POYNT_API_URL").rstrip("/")
+    base = config["POYNT_API_URL"].rstrip("/")
     app_public = keys.public_pem_of(keys.load_poynt_private_key(config))
-    callback = (
-        keys._setting(config, "PUBLIC_BASE_URL").rstrip("/")
-        + "/merchants/connect/callback"
-    )
+    callback = config["PUBLIC_BASE_URL"].rstrip("/") + "/merchants/connect/callback"
     response = requests.post(
         f"{base}/sandbox/applications",
         json={
-            "applicationId": keys._setting(config, "POYNT_APPLICATION_ID"),
+            "applicationId": config["POYNT_APPLICATION_ID"],
             "publicKey": app_public.decode(),
             "redirectUris": [callback],
         },
@@ -30,9 +27,7 @@ def register_with_sandbox(config, timeout: float = 10) -> None:
     )
     response.raise_for_status()
 
-    account = json.loads(
-        Path(keys._setting(config, "FIREBASE_CREDENTIALS")).read_text()
-    )
+    account = json.loads(Path(config["FIREBASE_CREDENTIALS"]).read_text())
     response = requests.post(
         f"{base}/sandbox/service-accounts",
         json={
@@ -46,7 +41,7 @@ def register_with_sandbox(config, timeout: float = 10) -> None:
 
     response = requests.get(f"{base}/sandbox/public-key", timeout=timeout)
     response.raise_for_status()
-    path = Path(keys._setting(config, "POYNT_PUBLIC_KEY_PATH"))
+    path = Path(config["POYNT_PUBLIC_KEY_PATH"])
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(response.content)
 

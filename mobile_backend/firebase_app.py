@@ -1,7 +1,6 @@
 """The one firebase-admin App of this process, shared by sign-in and push."""
 
 import threading
-from collections.abc import Mapping
 
 import firebase_admin
 from firebase_admin import credentials
@@ -9,10 +8,6 @@ from firebase_admin import credentials
 APP_NAME = "mobile-backend"
 
 _lock = threading.Lock()
-
-
-def _setting(config, name: str):
-    return config[name] if isinstance(config, Mapping) else getattr(config, name)
 
 
 def get_firebase_app(config) -> firebase_admin.App:
@@ -28,6 +23,6 @@ def get_firebase_app(config) -> firebase_admin.App:
             return firebase_admin.get_app(APP_NAME)
         except ValueError:
             pass
-        credential = credentials.Certificate(_setting(config, "FIREBASE_CREDENTIALS"))
-        options = {"projectId": _setting(config, "FIREBASE_PROJECT_ID")}
+        credential = credentials.Certificate(config["FIREBASE_CREDENTIALS"])
+        options = {"projectId": config["FIREBASE_PROJECT_ID"]}
         return firebase_admin.initialize_app(credential, options, name=APP_NAME)

@@ -13,11 +13,6 @@ SECRET_KEY_FILE = "secret_key"
 FERNET_KEY_FILE = "token_encryption.key"
 
 
-def _setting(config, name: str):
-    """Read a setting from a `Config` object or a Flask `app.config`."""
-    return config[name] if isinstance(config, dict) else getattr(config, name)
-
-
 def _write_private(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -53,7 +48,7 @@ def ensure_dev_keys(config) -> list[str]:
     Existing files are left alone, so running it twice changes nothing.
     """
     made = []
-    keys = Path(_setting(config, "DEV_KEYS_PATH"))
+    keys = Path(config["DEV_KEYS_PATH"])
     secret = keys / SECRET_KEY_FILE
     if not secret.exists():
         _write_private(secret, secrets.token_urlsafe(48).encode())
@@ -62,23 +57,23 @@ def ensure_dev_keys(config) -> list[str]:
     if not fernet.exists():
         _write_private(fernet, Fernet.generate_key())
         made.append(str(fernet))
-    poynt_key = Path(_setting(config, "POYNT_PRIVATE_KEY_PATH"))
+    poynt_key = Path(config["POYNT_PRIVATE_KEY_PATH"])
     if not poynt_key.exists():
         private, _ = _new_rsa_pem()
         _write_private(poynt_key, private)
         made.append(str(poynt_key))
-    firebase = Path(_setting(config, "FIREBASE_CREDENTIALS"))
+    firebase = Path(config["FIREBASE_CREDENTIALS"])
     if not firebase.exists():
         private, _ = _new_rsa_pem()
-        project = _setting(config, "FIREBASE_PROJECT_ID")
+        project = config["FIREBASE_PROJECT_ID"]
         account = {
             "type": "service_account",
-            "project_id": _setting(config, "FIREBASE_PROJECT_ID"),
+            "project_id": config["FIREBASE_PROJECT_ID"],
             "private_key_id": secrets.token_hex(20),
             "private_key": private.decode(),
             "client_email": (f"firebase-adminsdk@{project}.iam.gserviceaccount.com"),
             "client_id": str(secrets.randbelow(10**20)),
-            "token_uri": _setting(config, "POYNT_API_URL") + "/google/oauth2/token",
+            "token_uri": config["POYNT_API_URL"] + "/google/oauth2/token",
         }
         _write_private(firebase, json.dumps(account, indent=2).encode())
         made.append(str(firebase))
@@ -96,30 +91,26 @@ def _read(path: Path, what: str) -> bytes:
 
 
 def load_secret_key(config) -> str:
-    if _setting(config, "SECRET_KEY"):
-        return _setting(config, "SECRET_KEY")
-    return _read(
-        Path(_setting(config, "DEV_KEYS_PATH")) / SECRET_KEY_FILE, "SECRET_KEY"
-    ).decode()
+    if config["SECRET_KEY"]:
+        return config["SECRET_KEY"]
+    return _read(Path(config["DEV_KEYS_PATH"]) / SECRET_KEY_FILE, "SECRET_KEY").decode()
 
 
 def load_fernet(config) -> MultiFernet:
     """The token cipher; the first key encrypts, all of them decrypt."""
-    if _setting(config, "TOKEN_ENCRYPTION_KEYS"):
-        raw = _setting(config, "TOKEN_ENCRYPTION_KEYS").split(",")
+    if config["TOKEN_ENCRYPTION_KEYS"]:
+        raw = config["TOKEN_ENCRYPTION_KEYS"].split(",")
     else:
-        path = Path(_setting(config, "DEV_KEYS_PATH")) / FERNET_KEY_FILE
+        path = Path(config["DEV_KEYS_PATH"]) / FERNET_KEY_FILE
         raw = [_read(path, "TOKEN_ENCRYPTION_KEYS").decode()]
     return MultiFernet([Fernet(key.strip()) for key in raw if key.strip()])
 
 
 def load_poynt_private_key(config) -> bytes:
-    return _read(
-        Path(_setting(config, "POYNT_PRIVATE_KEY_PATH")), "POYNT_PRIVATE_KEY_PATH"
-    )
+    return _read(Path(config["POYNT_PRIVATE_KEY_PATH"]), "POYNT_PRIVATE_KEY_PATH")
 
 
 def load_poynt_public_key(config) -> bytes | None:
     """Poynt's token-signing key; None until the app has been registered."""
-    path = Path(_setting(config, "POYNT_PUBLIC_KEY_PATH"))
+    path = Path(config["POYNT_PUBLIC_KEY_PATH"])
     return path.read_bytes() if path.exists() else None
