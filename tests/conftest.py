@@ -176,3 +176,16 @@ def coffee(stack):
     response = connect_merchant(seed.COFFEE_BUSINESS_ID)
     assert response.status_code == 200, response.text
     return seed
+
+
+@pytest.fixture
+def support(api, app, stack):
+    """A signed-in support account."""
+    from mobile_backend.accounts.models import User
+    from mobile_backend.extensions import db
+
+    client, session = api.register()
+    with app.app_context():
+        db.session.get(User, session["user"]["id"]).role = "support"
+        db.session.commit()
+    return client

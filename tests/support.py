@@ -5,6 +5,7 @@ import socket
 import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -79,6 +80,17 @@ class Sandbox:
 
     def delete(self, path: str, **kwargs) -> requests.Response:
         return requests.delete(self.base_url + path, timeout=10, **kwargs)
+
+    @contextmanager
+    def faulted(self, *faults: dict):
+        """Make matching Poynt or FCM calls fail or stall inside the block."""
+        try:
+            for fault in faults:
+                answer = self.post("/sandbox/faults", json=fault)
+                assert answer.status_code == 201, answer.text
+            yield
+        finally:
+            self.delete("/sandbox/faults")
 
 
 def wait_for(predicate, timeout: float = 10.0, interval: float = 0.1):

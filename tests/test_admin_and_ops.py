@@ -3,20 +3,7 @@
 import logging
 import uuid
 
-import pytest
 from support import wait_for
-
-from mobile_backend.accounts.models import User
-from mobile_backend.extensions import db
-
-
-@pytest.fixture
-def support(api, app, stack):
-    client, session = api.register()
-    with app.app_context():
-        db.session.get(User, session["user"]["id"]).role = "support"
-        db.session.commit()
-    return client
 
 
 def test_consumers_may_not_use_admin_endpoints(api, stack):

@@ -54,16 +54,13 @@ def _held(sandbox, coffee, poynt_id):
     return [o for o in orders.json()["orders"] if o["id"] == poynt_id]
 
 
-def _fault_on_order_create(sandbox, coffee, **fault):
-    """Make the next order creations at Poynt fail or stall, as `fault` says."""
-    return sandbox.post(
-        "/sandbox/faults",
-        json={
-            "method": "POST",
-            "path": f"^/businesses/{coffee.COFFEE_BUSINESS_ID}/orders$",
-            **fault,
-        },
-    )
+def _order_create_fault(coffee, **fault) -> dict:
+    """A sandbox fault on creating orders at Poynt, as `fault` says."""
+    return {
+        "method": "POST",
+        "path": f"^/businesses/{coffee.COFFEE_BUSINESS_ID}/orders$",
+        **fault,
+    }
 
 
 def _status(client, order_id, expected):
@@ -220,38 +217,26 @@ def test_a_relay_retry_after_a_lost_answer_makes_no_second_order(
     # One lost answer: the transport's own retry repeats the Poynt-Request-Id
     # and gets the first answer back instead of a second order.
     wait_until_quiet(app)
-    _fault_on_order_create(sandbox, coffee, status=503, count=1, after=True)
-    try:
+    with sandbox.faulted(_order_create_fault(coffee, status=503, count=1, after=True)):
         placed = consumer.post(
             _orders_url(coffee), json=_one_latte(coffee), headers=_key()
         )
         order_id = placed.json()["id"]
         wait_for(_status(consumer, order_id, "received"), timeout=15)
-    finally:
-        sandbox.delete("/sandbox/faults")
     assert len(_held(sandbox, coffee, _poynt_id(app, order_id))) == 1
 
 
 def test_a_relay_that_poynt_refuses_fails_and_support_can_retry(
-    consumer, coffee, app, sandbox, api
+    consumer, coffee, app, sandbox, support
 ):
     wait_until_quiet(app)
-    _fault_on_order_create(sandbox, coffee, status=400, count=1)
-    try:
+    with sandbox.faulted(_order_create_fault(coffee, status=400, count=1)):
         placed = consumer.post(
             _orders_url(coffee), json=_one_latte(coffee), headers=_key()
         )
         order_id = placed.json()["id"]
         wait_for(_status(consumer, order_id, "failed"))
-    finally:
-        sandbox.delete("/sandbox/faults")
 
-    from mobile_backend.accounts.models import User
-
-    support, session = api.register()
-    with app.app_context():
-        db.session.get(User, session["user"]["id"]).role = "support"
-        db.session.commit()
     retried = support.post(f"/v1/admin/orders/{order_id}/retry")
     assert retried.status_code == 202, retried.text
     wait_for(_status(consumer, order_id, "received"))
@@ -374,14 +359,8 @@ def test_a_cancel_while_poynt_is_down_answers_503_and_changes_nothing(
     order_id = placed.json()["id"]
     wait_for(_status(consumer, order_id, "received"))
     poynt_id = _poynt_id(app, order_id)
-    sandbox.post(
-        "/sandbox/faults",
-        json={"path": f"/orders/{poynt_id}", "status": 503, "count": 10},
-    )
-    try:
+    with sandbox.faulted({"path": f"/orders/{poynt_id}", "status": 503, "count": 10}):
         response = consumer.post(f"/v1/orders/{order_id}/cancel")
-    finally:
-        sandbox.delete("/sandbox/faults")
     assert response.status_code == 503
     assert response.headers["Content-Type"] == "application/problem+json"
     assert response.headers["Retry-After"]
@@ -392,15 +371,13 @@ def test_a_cancel_while_poynt_is_down_answers_503_and_changes_nothing(
 def test_a_cancel_during_a_stalled_relay_cancels_on_the_terminal_too(
     consumer, coffee, app, sandbox
 ):
-    # Poynt takes longer than our timeout, then stores the order anyway ...
     wait_until_quiet(app)
-    _fault_on_order_create(sandbox, coffee, delaySeconds=4, count=1)
-    # ... and the first cancels there fail for a while.
-    sandbox.post(
-        "/sandbox/faults",
-        json={"method": "POST", "path": "/cancel$", "status": 503, "count": 3},
-    )
-    try:
+    with sandbox.faulted(
+        # Poynt takes longer than our timeout, then stores the order anyway,
+        _order_create_fault(coffee, delaySeconds=4, count=1),
+        # and the first cancels there fail for a while.
+        {"method": "POST", "path": "/cancel$", "status": 503, "count": 3},
+    ):
         placed = consumer.post(
             _orders_url(coffee), json=_one_latte(coffee), headers=_key()
         )
@@ -416,8 +393,6 @@ def test_a_cancel_during_a_stalled_relay_cancels_on_the_terminal_too(
             return held and held[0]["statuses"]["status"] == "CANCELLED"
 
         wait_for(cancelled_on_terminal, timeout=40, interval=0.5)
-    finally:
-        sandbox.delete("/sandbox/faults")
     assert consumer.get(f"/v1/orders/{order_id}").json()["status"] == "cancelled"
 
 
@@ -426,18 +401,15 @@ def _relay_attempts(app, order_id):
         return db.session.get(Order, order_id).relay_attempts
 
 
-def test_a_relay_keeps_trying_through_an_outage_then_fails_for_support(
-    consumer, coffee, app, sandbox, api
+def test_a_relay_keeps_trying_through_an_outage_then_reads_failed(
+    consumer, coffee, app, sandbox
 ):
     wait_until_quiet(app)
-    _fault_on_order_create(sandbox, coffee, status=503, count=1000)
-    try:
+    with sandbox.faulted(_order_create_fault(coffee, status=503, count=1000)):
         placed = consumer.post(
             _orders_url(coffee), json=_one_latte(coffee), headers=_key()
         )
         order_id = placed.json()["id"]
         wait_for(_status(consumer, order_id, "failed"), timeout=60, interval=0.5)
-    finally:
-        sandbox.delete("/sandbox/faults")
     assert _relay_attempts(app, order_id) >= 2
     assert _held(sandbox, coffee, _poynt_id(app, order_id)) == []

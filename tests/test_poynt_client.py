@@ -3,6 +3,7 @@
 import threading
 from datetime import timedelta
 
+import pytest
 from support import (
     connect_merchant,
     place_order,
@@ -14,6 +15,7 @@ from mobile_backend.extensions import db
 from mobile_backend.merchants.models import Business
 from mobile_backend.models import isoformat, utcnow
 from mobile_backend.poynt.client import BusinessClient, _cipher, stable_request_id
+from mobile_backend.poynt.errors import PoyntRequestError
 from mobile_backend.poynt.models import PoyntToken
 
 
@@ -125,17 +127,14 @@ def test_a_revoked_refresh_token_marks_the_business_disconnected(
 ):
     _expire_soon(app, coffee.COFFEE_BUSINESS_ID)
     wait_until_quiet(app)
-    sandbox.post(
-        "/sandbox/faults",
-        json={"method": "POST", "path": "^/token$", "status": 400, "count": 1},
-    )
+    refused = {"method": "POST", "path": "^/token$", "status": 400, "count": 1}
     try:
-        with app.app_context():
-            try:
-                BusinessClient(coffee.COFFEE_BUSINESS_ID).get_business()
-            except Exception as error:  # noqa: BLE001
-                failure = error
-        assert type(failure).__name__ == "PoyntRequestError"
+        with (
+            sandbox.faulted(refused),
+            app.app_context(),
+            pytest.raises(PoyntRequestError),
+        ):
+            BusinessClient(coffee.COFFEE_BUSINESS_ID).get_business()
         with app.app_context():
             business = db.session.get(Business, coffee.COFFEE_BUSINESS_ID)
             assert business.status == "disconnected"
@@ -144,7 +143,6 @@ def test_a_revoked_refresh_token_marks_the_business_disconnected(
         stores = consumer.get("/v1/stores").json()["items"]
         assert coffee.COFFEE_STORE_ID not in [s["id"] for s in stores]
     finally:
-        sandbox.delete("/sandbox/faults")
         assert connect_merchant(coffee.COFFEE_BUSINESS_ID).status_code == 200
     with app.app_context():
         assert db.session.get(Business, coffee.COFFEE_BUSINESS_ID).status == "connected"
@@ -167,15 +165,12 @@ def test_a_short_lived_token_is_reused_for_half_its_life(app, coffee, sandbox):
 
 def test_a_token_endpoint_outage_keeps_using_an_unexpired_token(app, coffee, sandbox):
     _expire_soon(app, coffee.COFFEE_BUSINESS_ID)
-    sandbox.post(
-        "/sandbox/faults",
-        json={"method": "POST", "path": "^/token$", "status": 503, "count": 100},
-    )
-    try:
-        with app.app_context():
-            business = BusinessClient(coffee.COFFEE_BUSINESS_ID).get_business()
-    finally:
-        sandbox.delete("/sandbox/faults")
+    mark = _now()
+    down = {"method": "POST", "path": "^/token$", "status": 503, "count": 100}
+    with sandbox.faulted(down), app.app_context():
+        business = BusinessClient(coffee.COFFEE_BUSINESS_ID).get_business()
+    refreshes = _token_calls(_calls_since(sandbox, mark))
+    assert refreshes and {call["status"] for call in refreshes} == {503}
     assert business["id"] == coffee.COFFEE_BUSINESS_ID
     with app.app_context():
         assert db.session.get(Business, coffee.COFFEE_BUSINESS_ID).status == "connected"

@@ -74,14 +74,8 @@ def test_a_passing_fcm_failure_is_retried_until_it_goes_through(
     consumer.post("/v1/me/devices", json={"token": token, "platform": "android"})
     placed = place_order(consumer, coffee.COFFEE_STORE_ID, coffee.MUFFIN_ID)
     # firebase-admin itself retries a 503 four times; six outlast that.
-    sandbox.post(
-        "/sandbox/faults",
-        json={"path": "/messages:send$", "status": 503, "count": 6},
-    )
-    try:
+    with sandbox.faulted({"path": "/messages:send$", "status": 503, "count": 6}):
         wait_for(lambda: _pushes(sandbox, token=token), timeout=40, interval=0.5)
-    finally:
-        sandbox.delete("/sandbox/faults")
     with app.app_context():
         push = db.session.query(Push).filter_by(order_id=placed["id"]).one()
     assert push.state == "sent"
