@@ -41,6 +41,7 @@ def celery_init_app(app: Flask) -> Celery:
             },
         },
         include=[
+            "mobile_backend.catalog.tasks",
             "mobile_backend.orders.tasks",
             "mobile_backend.webhooks.tasks",
             "mobile_backend.push.tasks",

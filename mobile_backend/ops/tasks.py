@@ -7,11 +7,11 @@ from celery import shared_task
 from sqlalchemy import select, update
 
 from ..catalog import service as catalog
+from ..catalog.tasks import refresh_catalog
 from ..extensions import db
 from ..models import utcnow
 from ..orders import service as orders
 from ..orders.models import Order
-from ..poynt.errors import PoyntError
 from ..push import service as push
 from ..push.models import Push
 from ..webhooks import service as webhooks
@@ -42,7 +42,7 @@ def _due(model, state_column, state: str) -> list[str]:
 
 @shared_task(name="mobile_backend.ops.tasks.sweep")
 def sweep() -> dict:
-    """Queue due relays, webhook events and pushes; refresh stale catalogs."""
+    """Queue due relays, webhook events, pushes and stale catalogs' refreshes."""
     counts = {}
     # Submitted orders owe a relay; cancelled ones a cancel at Poynt.
     order_ids = _due(Order, Order.status, "submitted") + _due(
@@ -61,14 +61,11 @@ def sweep() -> dict:
     push.queue(push_ids)
     counts["pushes"] = len(push_ids)
 
-    for business_id in catalog.stale_business_ids():
-        try:
-            catalog.refresh(business_id)
-        except PoyntError as error:
-            db.session.rollback()
-            log.warning(
-                "catalog refresh failed: %s", error, extra={"business_id": business_id}
-            )
+    stale = catalog.stale_business_ids()
+    for business_id in stale:
+        refresh_catalog.delay(business_id)
+    counts["catalogs"] = len(stale)
+
     if any(counts.values()):
         log.info("sweep queued %s", counts)
     return counts
